@@ -1,0 +1,198 @@
+"""The ``citewatch`` command line: thin commands over archive/ and crawler/ functions."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archive import config as config_module
+from archive import datadir, watchlist
+from archive.config import Config
+from archive.errors import CitewatchError, InputError, InvalidUrl
+from archive.store import Store
+from archive.times import utcnow
+from archive.units import parse_duration
+from archive.urls import normalize
+from crawler import output, views
+
+try:  # newer typer ships its own copy of click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click.exceptions import ClickException  # type: ignore[no-redef]
+
+app = typer.Typer(
+    name="citewatch",
+    help="Preserve what articles cite: archive every cited source and watch it for changes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@dataclass
+class Session:
+    """What every command shares: the data directory, and its config and store on demand."""
+
+    data: datadir.DataDir
+    _store: Store | None = field(default=None, repr=False)
+
+    @cached_property
+    def config(self) -> Config:
+        return config_module.load(self.data.root)
+
+    def store(self) -> Store:
+        """The database, creating the data directory on first use."""
+        if self._store is None:
+            self.config  # noqa: B018 - a bad config must fail before anything is created
+            self.data.create()
+            self._store = Store.open(self.config.database.url)
+        return self._store
+
+
+@app.callback()
+def options(
+    ctx: typer.Context,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            metavar="DIR",
+            help="Data directory (default: $CITEWATCH_DATA, else ./citewatch-data).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Session(datadir.locate(data))
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    urls: Annotated[list[str] | None, typer.Argument(metavar="URL...", show_default=False)] = None,
+    every: Annotated[
+        str | None, typer.Option(help="Recheck interval, e.g. 12h, 1d, 2w [default: watch.every].")
+    ] = None,
+    depth: Annotated[
+        int | None, typer.Option(help="0 = article only, 1 = its sources, 2 = theirs too.")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Tag the watch (repeatable).")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read URLs from FILE, one a line, # comments.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Watch articles: archive them and every source they cite, and recheck them."""
+    session: Session = ctx.obj
+    found = _urls_from_arguments(urls or []) + (_urls_from_file(file) if file else [])
+    if not urls and not file:
+        raise InputError(["give at least one URL, or --file FILE"])
+    interval = _interval(every) if every else session.config.watch.every
+    depth = session.config.watch.depth if depth is None else _depth(depth)
+    tags = _tags(tag or [])
+    requests = [watchlist.WatchRequest(url, interval, depth, tags) for url in found]
+    result = watchlist.add(session.store(), requests, utcnow())
+    output.emit(result, as_json, views.added)
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Stop watching an article. Its archived copies and history are kept."""
+    session: Session = ctx.obj
+    result = watchlist.remove(session.store(), _normalize_argument(url))
+    output.emit(result, as_json, views.removed)
+
+
+@app.command("list")
+def list_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Show the watch list."""
+    session: Session = ctx.obj
+    output.emit(watchlist.list_watches(session.store()), as_json, views.watch_list)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    url: Annotated[str | None, typer.Argument(show_default=False)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show each watched article with its cited sources and their state."""
+    session: Session = ctx.obj
+    article = _normalize_argument(url) if url else None
+    output.emit(watchlist.status(session.store(), article), as_json, views.status)
+
+
+def _normalize_argument(url: str) -> str:
+    try:
+        return normalize(url)
+    except InvalidUrl as exc:
+        raise InputError([str(exc)]) from None
+
+
+def _urls_from_arguments(urls: list[str]) -> list[str]:
+    found, problems = [], []
+    for url in urls:
+        try:
+            found.append(normalize(url))
+        except InvalidUrl as exc:
+            problems.append(str(exc))
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _urls_from_file(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError([f"cannot read {path}: {reason}"]) from None
+    found, bad = watchlist.read_url_lines(text.splitlines())
+    if bad:
+        raise InputError([f"{path}:{line.number}: {line.reason}" for line in bad])
+    return found
+
+
+def _interval(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InputError([f"--every: {exc}"]) from None
+
+
+def _depth(value: int) -> int:
+    if not 0 <= value <= 2:
+        raise InputError([f"--depth: {value} is out of range (0, 1 or 2)"])
+    return value
+
+
+def _tags(values: list[str]) -> tuple[str, ...]:
+    tags = tuple(dict.fromkeys(value.strip() for value in values))
+    if any(not tag for tag in tags):
+        raise InputError(["--tag: a tag cannot be empty"])
+    return tags
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run a command, turn every expected failure into one ``Error:`` line."""
+    try:
+        code = app(args=argv, prog_name="citewatch", standalone_mode=False)
+    except ClickException as exc:
+        output.error(exc.format_message())
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        output.error("aborted")
+        sys.exit(1)
+    except CitewatchError as exc:
+        output.error(str(exc))
+        sys.exit(2 if exc.user_error else 1)
+    sys.exit(code if isinstance(code, int) else 0)

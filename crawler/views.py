@@ -1,0 +1,83 @@
+"""Rich renderings of the plain data each command returns (its JSON is the same data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+STATE_STYLES = {
+    "ok": "green",
+    "changed": "yellow",
+    "moved": "cyan",
+    "blocked": "magenta",
+    "failing": "red",
+    "dead": "bold red",
+    "skipped": "dim",
+    "pending": "dim",
+}
+
+
+def state(value: str | None) -> str:
+    value = value or "pending"
+    return f"[{STATE_STYLES.get(value, '')}]{value}[/]"
+
+
+def added(console: Console, data: dict[str, Any]) -> None:
+    for url in data["added"]:
+        console.print(f"Watching {url}", markup=False)
+    for url in data["already_watched"]:
+        console.print(f"Already watched, unchanged: {url}", markup=False)
+
+
+def removed(console: Console, data: dict[str, Any]) -> None:
+    console.print(f"No longer watching {data['removed']} (its archive is kept)", markup=False)
+
+
+def watch_list(console: Console, data: dict[str, Any]) -> None:
+    if not data["watches"]:
+        console.print("The watch list is empty. Add an article with: citewatch add URL")
+        return
+    table = Table("URL", "State", "Every", "Depth", "Tags", "Added", "Next due")
+    for watch in data["watches"]:
+        table.add_row(
+            watch["url"],
+            state(watch["state"]),
+            watch["every"],
+            str(watch["depth"]),
+            ", ".join(watch["tags"]),
+            watch["added"],
+            watch["next_due"],
+        )
+    console.print(table)
+
+
+def status(console: Console, data: dict[str, Any]) -> None:
+    if not data["articles"]:
+        console.print("The watch list is empty. Add an article with: citewatch add URL")
+        return
+    for article in data["articles"]:
+        checked = article["last_checked"] or "never"
+        table = Table(
+            "Source",
+            "State",
+            "Reason",
+            "HTTP",
+            "Captures",
+            "Last OK",
+            title=f"{article['url']}  {state(article['state'])}  (checked: {checked})",
+            title_justify="left",
+        )
+        for source in article["sources"]:
+            table.add_row(
+                source["url"],
+                state(source["state"]),
+                source["reason"] or "",
+                str(source["http_status"] or ""),
+                str(source["captures"]),
+                source["last_ok"] or "",
+            )
+        if not article["sources"]:
+            table.add_row("(no sources found yet: run citewatch crawl)", "", "", "", "", "")
+        console.print(table)
