@@ -9,11 +9,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import typer.main
 
 from archive import config
 from config import DEFAULTS_FILE
-import typer.main
-
 from crawler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
