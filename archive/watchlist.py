@@ -5,7 +5,7 @@ Every function takes a Store and returns plain data; those dicts are what ``--js
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,12 @@ class WatchRequest:
     every: int  # seconds
     depth: int
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DueWatch:
+    url: str
+    depth: int
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,21 @@ def remove(store: Store, url: str) -> dict[str, Any]:
             raise WatchError(f"{url} is not watched (see `citewatch list`)", url=url)
         conn.execute(watches.delete().where(watches.c.id == watch_id))
     return {"removed": url}
+
+
+def require_watched(store: Store, urls: Sequence[str]) -> None:
+    """Raise WatchError naming the first of ``urls`` that is not on the watch list."""
+    with store.read() as conn:
+        watched = set(
+            conn.execute(
+                sa.select(pages.c.url)
+                .join(watches, watches.c.page_id == pages.c.id)
+                .where(pages.c.url.in_(urls))
+            ).scalars()
+        )
+    for url in urls:
+        if url not in watched:
+            raise WatchError(f"{url} is not watched (add it with `citewatch add`)", url=url)
 
 
 def list_watches(store: Store) -> dict[str, Any]:
@@ -179,6 +200,38 @@ def _sources(conn: Connection, article_id: int) -> list[dict[str, Any]]:
         }
         for row in conn.execute(query).mappings()
     ]
+
+
+def due_watches(
+    store: Store,
+    now: datetime,
+    urls: Sequence[str] | None = None,
+    include_all: bool = False,
+    batch: int = 500,
+) -> Iterator[DueWatch]:
+    """Watches to crawl: the ones due by ``now``, all of them, or just ``urls``.
+
+    Read in short keyset-paged transactions so a crawl of 100,000 articles neither holds the
+    whole list in memory nor keeps a read transaction open while it writes.
+    """
+    query = sa.select(watches.c.id, watches.c.depth, pages.c.url).join(
+        pages, pages.c.id == watches.c.page_id
+    )
+    if urls is not None:
+        query = query.where(pages.c.url.in_(urls))
+    elif not include_all:
+        query = query.where(watches.c.next_due <= now)
+    last_id = 0
+    while True:
+        with store.read() as conn:
+            rows = conn.execute(
+                query.where(watches.c.id > last_id).order_by(watches.c.id).limit(batch)
+            ).all()
+        for row in rows:
+            yield DueWatch(url=row.url, depth=row.depth)
+        if len(rows) < batch:
+            return
+        last_id = rows[-1].id
 
 
 def _page_id(conn: Connection, url: str, now: datetime) -> int:

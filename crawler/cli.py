@@ -131,6 +131,29 @@ def status(
     output.emit(watchlist.status(session.store(), article), as_json, views.status)
 
 
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    urls: Annotated[
+        list[str] | None, typer.Argument(metavar="[URL]...", show_default=False)
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Crawl every watch, due or not.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Archive the due articles (or the URLs named) and every source they cite to WARC."""
+    session: Session = ctx.obj
+    targets = _urls_from_arguments(urls or [])
+    if targets:
+        watchlist.require_watched(session.store(), targets)
+    else:
+        session.store()  # a bad config or database fails here, before Scrapy starts
+    from crawler import crawl as crawl_module  # Scrapy loads only for commands that crawl
+
+    progress = not as_json and sys.stderr.isatty()
+    summary = crawl_module.run(session.data, session.config, targets, all_, progress=progress)
+    output.emit(summary, as_json, views.crawl_summary)
+
+
 def _normalize_argument(url: str) -> str:
     try:
         return normalize(url)

@@ -81,3 +81,12 @@ def status(console: Console, data: dict[str, Any]) -> None:
         if not article["sources"]:
             table.add_row("(no sources found yet: run citewatch crawl)", "", "", "", "", "")
         console.print(table)
+
+
+def crawl_summary(console: Console, data: dict[str, Any]) -> None:
+    table = Table("Articles", "Sources", "New", "Unchanged", "Failed", "Bytes written")
+    table.add_row(
+        *(str(data[key]) for key in ("articles", "sources", "new", "unchanged", "failed")),
+        f"{data['bytes_written']:,}",
+    )
+    console.print(table)

@@ -1,0 +1,291 @@
+"""Find what an article cites: the links and bare URLs of its main content, in page order.
+
+`find(html, base_url)` is a pure function (lxml only, no Scrapy), so the spider, the CLI and the
+quality gate in `tests/test_citations.py` all run the same code. The rules it applies (which
+blocks are furniture, which links are share/tag/author machinery, how a bare URL ends) live in
+`crawler/citation_rules.py`; the sentence around a citation is found by
+`crawler/citation_context.py`.
+
+Main content: an explicit body marker (`itemprop=articleBody`, `.entry-content`, `.post-body`,
+MediaWiki's parser output…) widened to its enclosing `<article>` so that a standfirst or a caption
+outside the body still counts; else the largest `<article>`, else `<main>`; else the block with the
+most paragraph text. Furniture inside it (nav, aside, footer, share bars, related boxes, comments…)
+is skipped, and an article's header keeps only its prose (a standfirst), not its byline.
+
+On MediaWiki pages, links to other wiki articles in the body are citations: the text rests on them
+as much as on the reference list. Wiki machinery (edit links, Special:/File:/Category: pages, red
+links, navboxes, the table of contents, "citation needed") is not.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler import citation_rules as rules
+from crawler.citation_context import MAX_CONTEXT, Mark, block_of, context_of, line_of
+
+__all__ = ["MAX_CONTEXT", "Citation", "find"]
+
+HEADER_PROSE = 80  # a header line with this much non-link text is a standfirst, not a byline
+
+
+def _has_class(name: str) -> str:
+    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+
+
+# Explicit body markers, most specific first: schema.org, MediaWiki, WordPress, Blogger, CMSs.
+_BODY_MARKERS = (
+    "//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' articleBody ')]",
+    _has_class("mw-parser-output"),
+    _has_class("entry-content"),
+    _has_class("post-body"),
+    _has_class("article-body"),
+    _has_class("post-content"),
+    _has_class("article-content"),
+    _has_class("story-body"),
+    _has_class("article__body"),
+    "//*[@id='mw-content-text']",
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+# Control characters never belong in HTML text; removing them frees \x01-\x03 for the markers
+# of citation_context.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited source: where it points, what the link said, and the sentence around it."""
+
+    url: str  # absolute http(s), fragment dropped, otherwise as written
+    text: str  # anchor text, whitespace-collapsed; "" for a URL written as plain text
+    context: str  # the sentence that cites it, whitespace-collapsed, at most MAX_CONTEXT chars
+
+
+def find(html: str | bytes, base_url: str) -> list[Citation]:
+    """The citations of an article page, in page order, one per URL (first occurrence wins)."""
+    doc = _parse(html)
+    if doc is None:
+        return []
+    page = _Page(doc, base_url)
+    found: dict[str, Citation] = {}
+    for mark, in_header in _candidates(_main_content(doc)):
+        if mark.slot is None:
+            url, text = page.link_url(mark.element), _anchor_text(mark.element)
+        else:
+            raw = getattr(mark.element, mark.slot)[mark.start : mark.end]
+            url, text = page.checked(rules.absolute_bare_url(raw)), ""
+        if url is None or url in found:
+            continue
+        block = block_of(mark)
+        nonlink, links = line_of(block, mark)
+        if in_header and len(nonlink.strip()) < HEADER_PROSE:
+            continue  # bylines, dates and kicker links of an article header
+        if mark.slot is None and rules.is_link_only_line(nonlink, links):
+            continue  # "Back to top | More articles | Print"
+        if rules.is_promo_line(nonlink) and page.own_site(url):
+            continue  # "Read more: <same-site story>"
+        found[url] = Citation(url, text, context_of(block, mark))
+    return list(found.values())
+
+
+def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
+    text = _decode(html) if isinstance(html, bytes) else html
+    text = _XML_DECLARATION.sub("", _CONTROL.sub("", text), count=1)
+    if not text.strip():
+        return None
+    try:
+        doc = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+    # Scripts and styles are not text; comments would only get in the way of the tree walks.
+    junk = (etree.Comment, etree.ProcessingInstruction, "script", "style", "noscript", "template")
+    for el in list(doc.iter(*junk)):
+        el.drop_tree()
+    return doc
+
+
+def _decode(data: bytes) -> str:
+    """Decode like a browser without HTTP headers: BOM, then <meta charset>, then UTF-8."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if data.startswith(bom):
+            return data.decode(codec, "replace").lstrip("\ufeff")
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        # WHATWG: latin-1 and ASCII labels mean windows-1252; a UTF-16 label in an ASCII-
+        # compatible document cannot be true.
+        if name in {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii"}:
+            name = "cp1252"
+        elif name.startswith("utf-16"):
+            name = "utf-8"
+        try:
+            return data.decode(name, "replace")
+        except LookupError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+class _Page:
+    """What a link is judged against: the page's own addresses, base and site."""
+
+    def __init__(self, doc: lxml_html.HtmlElement, base_url: str) -> None:
+        base = doc.xpath("//base[@href]/@href")
+        self.base = (_join(base_url, base[0]) if base else None) or base_url
+        own = [
+            base_url,
+            *doc.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"),
+        ]
+        urls = [u for u in (_join(base_url, s) for s in own) if u]
+        self.selves = {_self_key(u) for u in urls}
+        self.hosts = {urlsplit(u).hostname or "" for u in urls}
+        self.wiki = bool(
+            doc.xpath("//meta[@name='generator'][starts-with(@content, 'MediaWiki')]")
+            or doc.xpath("//*[@id='mw-content-text']")
+        )
+
+    def link_url(self, a: lxml_html.HtmlElement) -> str | None:
+        href = re.sub(r"[\t\n\r]", "", a.get("href") or "").strip()
+        if not href or href.startswith("#") or rules.rel_drops(a.get("rel")):
+            return None
+        if self.wiki and "new" in rules.tokens(a):
+            return None  # a red link: the wiki page does not exist
+        url = self.checked(_join(self.base, href))
+        if url and not a.text_content().strip():
+            has_image = bool(a.xpath(".//img | .//picture | .//amp-img"))
+            if not has_image or rules.is_image_url(url):
+                return None  # icon links, and images linking to their own full-size file
+        return url
+
+    def checked(self, url: str | None) -> str | None:
+        """The URL as cited (fragment dropped), or None if it is not a citation."""
+        try:
+            parts = urlsplit(url or "")
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None  # mailto:, javascript:, tel:, data:, whatsapp:…
+        if rules.is_machinery_url(url or "", self.hosts, self.wiki):
+            return None
+        cited = urldefrag(url or "").url
+        return None if _self_key(cited) in self.selves else cited
+
+    def own_site(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(rules.same_site(host, h) for h in self.hosts)
+
+
+def _join(base: str, href: str) -> str | None:
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
+
+
+def _self_key(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return rules.site_of(parts.hostname or ""), parts.path.rstrip("/"), parts.query
+
+
+def _text_len(el: lxml_html.HtmlElement) -> int:
+    return sum(len(t.strip()) for t in el.itertext())
+
+
+def _main_content(doc: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    body = doc.find("body")
+    body = doc if body is None else body
+    densest = _densest(body)
+    floor = max(1, _text_len(densest) // 4)  # a marker holding a quarter of the text is credible
+    for xpath in _BODY_MARKERS:
+        best = max(doc.xpath(xpath), key=_text_len, default=None)
+        if best is not None and _text_len(best) >= floor:
+            article = next(best.iterancestors("article"), None)
+            if article is not None and _text_len(article) <= 2 * _text_len(best):
+                return article
+            return best
+    for xpath in ("//article", "//main | //*[@role='main']"):
+        best = max(doc.xpath(xpath), key=_text_len, default=None)
+        if best is not None and _text_len(best) >= floor:
+            return best
+    return densest
+
+
+def _densest(body: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The container with the most non-link paragraph text (Readability's scoring, simplified):
+    a paragraph credits its parent in full and its grandparent by half."""
+    own: dict[lxml_html.HtmlElement, int] = {}
+    total = _text_len(body)
+
+    def visit(el: lxml_html.HtmlElement, block: lxml_html.HtmlElement, in_link: bool) -> None:
+        if rules.is_furniture(el) and _text_len(el) < total / 2:
+            return
+        block = el if el.tag in rules.BLOCK_TAGS else block
+        in_link = in_link or el.tag == "a"
+        for text, child in ((el.text, None), *((c.tail, c) for c in el)):
+            if child is not None and isinstance(child.tag, str):
+                visit(child, block, in_link)
+            if text and not in_link:
+                own[block] = own.get(block, 0) + len(" ".join(text.split()))
+
+    visit(body, body, False)
+    scores: dict[lxml_html.HtmlElement, float] = {}
+    for block, size in own.items():
+        target = block.getparent() if block.tag in rules.PARAGRAPH_TAGS else block
+        for weight, el in ((1.0, target), (0.5, None if target is None else target.getparent())):
+            if el is not None:
+                scores[el] = scores.get(el, 0.0) + weight * size
+    return max(scores, key=lambda el: scores[el], default=body)
+
+
+def _candidates(root: lxml_html.HtmlElement) -> Iterator[tuple[Mark, bool]]:
+    """Every link and bare URL under root in page order, furniture skipped, with whether it sits
+    in an article header."""
+    total = _text_len(root)
+
+    def skipped(el: lxml_html.HtmlElement) -> bool:
+        furniture = rules.is_furniture(el) or (
+            el.tag not in rules.PARAGRAPH_TAGS and rules.has_furniture_heading(el)
+        )
+        # A wrapper holding most of the article is never furniture, whatever its class says.
+        return furniture and _text_len(el) < total / 2
+
+    def texts(owner: lxml_html.HtmlElement, slot: str, text: str | None) -> Iterator[Mark]:
+        for match in rules.BARE_URL.finditer(text or ""):
+            end = match.start() + len(rules.trim_bare_url(match.group()))
+            yield Mark(owner, slot, match.start(), end)
+
+    # What precedes the headline (kicker, section label, breadcrumb) is read like a header.
+    before_title = [bool(root.xpath(".//h1"))]
+
+    def visit(el: lxml_html.HtmlElement, header: bool) -> Iterator[tuple[Mark, bool]]:
+        if el.tag == "h1":
+            before_title[0] = False
+        if el.tag == "a":
+            yield Mark(el), header or before_title[0]
+            return
+        yield from ((m, header or before_title[0]) for m in texts(el, "text", el.text))
+        for child in el:
+            if isinstance(child.tag, str) and not skipped(child):
+                yield from visit(child, header or rules.is_header(child))
+            yield from ((m, header or before_title[0]) for m in texts(child, "tail", child.tail))
+
+    yield from visit(root, False)
+
+
+def _anchor_text(a: lxml_html.HtmlElement) -> str:
+    text = " ".join(a.text_content().split())
+    if not text:  # an image link: its alt text is what a reader sees
+        alts = a.xpath("(.//img | .//amp-img)/@alt")
+        text = " ".join(str(alts[0]).split()) if alts else ""
+    return text

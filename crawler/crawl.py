@@ -1,0 +1,65 @@
+"""Running one crawl in this process: Scrapy settings from the data directory, then a summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from archive.config import Config
+from archive.datadir import DataDir
+from crawler.settings import from_config
+from crawler.spiders.citations import CitationSpider
+
+
+def project_settings(data: DataDir, config: Config, **overrides: Any) -> Settings:
+    """citewatch's Scrapy settings, found without scrapy.cfg (the CLI runs from anywhere)."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(from_config(config, data), priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run(
+    data: DataDir, config: Config, urls: list[str], include_all: bool, progress: bool
+) -> dict[str, Any]:
+    """Crawl the due watches (or ``urls``, or all); returns the summary ``--json`` prints.
+
+    Scrapy's reactor cannot restart: call this once per process.
+    """
+    settings = project_settings(
+        data,
+        config,
+        CITEWATCH_PROGRESS=progress,
+        LOG_LEVEL="WARNING" if progress else "INFO",
+    )
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(CitationSpider)
+    process.crawl(crawler, urls=urls, select="all" if include_all else "due")
+    process.start()
+    return summary(crawler.stats.get_stats() if crawler.stats else {})
+
+
+def summary(stats: dict[str, Any]) -> dict[str, Any]:
+    def count(key: str) -> int:
+        return int(stats.get(key, 0))
+
+    def total(prefix: str) -> int:
+        return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and k.count("/") == 2)
+
+    return {
+        "articles": total("citewatch/article/"),
+        "sources": total("citewatch/source/"),
+        "new": count("citewatch/capture/new"),
+        "unchanged": count("citewatch/capture/unchanged"),
+        "failed": sum(
+            count(f"citewatch/{role}/{state}")
+            for role in ("article", "source")
+            for state in ("failing", "blocked", "skipped")
+        ),
+        "bytes_written": count("citewatch/warc/bytes"),
+        "finish_reason": stats.get("finish_reason"),
+    }

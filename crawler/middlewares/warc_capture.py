@@ -1,0 +1,144 @@
+"""Downloader middleware: write every HTTP exchange to WARC, as seen nearest the downloader.
+
+It sits past Retry (550), HttpCompression (590) and Redirect (600), so it sees each redirect
+hop and each retried response with its body still in its Content-Encoding. Each exchange's
+location is appended to ``request.meta["citewatch_captures"]``, a list redirects carry along,
+so the item for the final page knows every record its fetch wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archive.checks import CapturedResponse
+from archive.times import utcnow
+from archive.warcs import (
+    Exchange,
+    HttpRequest,
+    HttpResponse,
+    Truncation,
+    WarcWriter,
+    recover_open_files,
+)
+from crawler.failures import failure_reason
+
+CAPTURES_KEY = "citewatch_captures"
+STARTED_KEY = "citewatch_started"
+REASON_KEY = "citewatch_reason"  # the status line's reason phrase, set by the download handler
+# Headers a proxy middleware adds for the proxy's eyes only; never archived.
+PRIVATE_HEADERS = {b"proxy-authorization"}
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, writer: WarcWriter, crawler: Crawler | None = None) -> None:
+        self.writer = writer
+        self.stats = crawler.stats if crawler is not None else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        directory = settings.get("CITEWATCH_WARC_DIR")
+        if not directory:
+            raise NotConfigured("CITEWATCH_WARC_DIR is not set")
+        recover_open_files(directory)  # a killed crawl's files, cut back to whole records
+        writer = WarcWriter(
+            directory,
+            max_size=settings.getint("CITEWATCH_WARC_MAX_SIZE"),
+            compress_level=settings.getint("CITEWATCH_WARC_GZIP_LEVEL", 1),
+            info={"http-header-user-agent": settings.get("USER_AGENT", "")},
+        )
+        middleware = cls(writer, crawler)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def process_request(self, request: Request) -> None:
+        request.meta[STARTED_KEY] = utcnow()  # WARC-Date of this hop's request and response
+        request.meta.setdefault(CAPTURES_KEY, [])
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" in response.flags:  # a cache hit was archived when it was fetched
+            return response
+        exchange = Exchange(
+            request=HttpRequest(
+                url=request.url,
+                method=request.method,
+                headers=_header_pairs(request.headers, skip=PRIVATE_HEADERS),
+                body=request.body,
+            ),
+            response=HttpResponse(
+                status=response.status,
+                headers=_header_pairs(response.headers),
+                body=response.body,
+                reason=request.meta.get(REASON_KEY),
+                protocol=response.protocol or "HTTP/1.1",
+                truncated=_truncation(response.flags),
+            ),
+            started=request.meta.get(STARTED_KEY) or utcnow(),
+            ip_address=str(response.ip_address) if response.ip_address else None,
+        )
+        location = self.writer.write_exchange(exchange)
+        request.meta.setdefault(CAPTURES_KEY, []).append(
+            CapturedResponse(
+                url=response.url,
+                fetched_at=exchange.started,
+                http_status=response.status,
+                mime=_mime(response),
+                warc_file=location.filename,
+                warc_offset=location.offset,
+                warc_length=location.length,
+                record_id=location.record_id,
+                payload_digest=location.payload_digest,
+                truncated=exchange.response.truncated,
+            )
+        )
+        self._count("citewatch/warc/responses")
+        self._count("citewatch/warc/bytes", location.length)
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        """No response at all: a ``metadata`` record says what was tried and why it failed."""
+        reason = failure_reason(Failure(exception))
+        self.writer.write_metadata(
+            request.url,
+            [("fetch-error", reason), ("error-detail", f"{type(exception).__name__}: {exception}")],
+            date=request.meta.get(STARTED_KEY),
+        )
+        self._count(f"citewatch/warc/errors/{reason}")
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, count)
+
+
+def _header_pairs(headers: Any, skip: set[bytes] = frozenset()) -> list[tuple[bytes, bytes]]:  # type: ignore[assignment]
+    """Every value of every header, in order: ``getlist`` keeps repeated Set-Cookie and Link."""
+    return [
+        (name, value)
+        for name in headers
+        if name.lower() not in skip
+        for value in headers.getlist(name)
+    ]
+
+
+def _truncation(flags: list[str]) -> Truncation | None:
+    if "download_stopped" in flags:  # crawler.extensions.size_limit stopped it at max_size
+        return "length"
+    if "dataloss" in flags:  # the connection broke before the announced length arrived
+        return "disconnect"
+    return None
+
+
+def _mime(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    if not value:
+        return None
+    return value.split(b";", 1)[0].strip().decode("latin-1").lower() or None

@@ -1,0 +1,116 @@
+"""The citations spider: fetch each due article, then every source it cites (depth ≤ N).
+
+The spider only parses: it asks ``crawler.citations.find`` what a page cites and yields
+requests and ``PageResult`` items. Capturing to WARC, guarding addresses and storing results
+are the jobs of the middlewares and pipelines enabled in ``crawler.settings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from archive import datadir, watchlist
+from archive.errors import InvalidUrl
+from archive.store import Store
+from archive.times import utcnow
+from archive.urls import normalize
+from crawler import citations
+from crawler.failures import failure_reason
+from crawler.items import PageResult
+
+META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
+
+
+class CitationSpider(scrapy.Spider):
+    name = "citations"
+
+    def __init__(self, urls: str | list[str] | None = None, select: str = "due", **kwargs: Any):
+        """``urls``: crawl just these watched articles; ``select="all"``: every watch, due or not.
+
+        From the command line: ``scrapy crawl citations -a urls=URL1,URL2`` or ``-a select=all``.
+        """
+        super().__init__(**kwargs)
+        if isinstance(urls, str):
+            urls = [url for url in urls.split(",") if url]
+        self.only_urls = [normalize(url) for url in urls or []]
+        self.include_all = select == "all"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CitationSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Before the pipelines and middlewares open the database and WARC directory in it.
+        datadir.DataDir(Path(crawler.settings["CITEWATCH_DATA"])).create()
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        store = Store.open(self.settings["CITEWATCH_DATABASE_URL"])
+        try:
+            due = watchlist.due_watches(
+                store, utcnow(), urls=self.only_urls or None, include_all=self.include_all
+            )
+            for watch in due:
+                yield self.page_request(watch.url, "article", 0, watch.depth)
+        finally:
+            store.close()
+
+    def page_request(self, url: str, role: str, depth: int, max_depth: int) -> scrapy.Request:
+        # Every status reaches parse() (HTTPERROR_ALLOW_ALL), redirects are still followed.
+        meta = {META_KEY: {"url": url, "role": role, "depth": depth, "max_depth": max_depth}}
+        # Articles are always fetched; a source cited by several articles only once per crawl.
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.failed, meta=meta, dont_filter=role == "article"
+        )
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        info = response.meta[META_KEY]
+        result = PageResult(
+            url=info["url"],
+            role=info["role"],
+            depth=info["depth"],
+            fetched_at=utcnow(),
+            final_url=response.url,
+            http_status=response.status,
+            mime=_mime(response),
+            captures=list(response.meta.get("citewatch_captures", [])),
+            body=response.body,
+            encoding=response.encoding if isinstance(response, TextResponse) else None,
+        )
+        if isinstance(response, TextResponse) and 200 <= response.status < 300:
+            result.citations = citations.find(response.text, response.url)
+            if info["depth"] < info["max_depth"]:
+                yield from self._follow(result.citations, info)
+        yield result
+
+    def _follow(self, found: list[citations.Citation], info: dict[str, Any]) -> Iterator[Any]:
+        for citation in found:
+            try:
+                url = normalize(citation.url)
+            except InvalidUrl:
+                continue
+            yield self.page_request(url, "source", info["depth"] + 1, info["max_depth"])
+
+    def failed(self, failure: Failure) -> Iterator[PageResult]:
+        request = failure.request  # type: ignore[attr-defined]
+        info = request.meta[META_KEY]
+        yield PageResult(
+            url=info["url"],
+            role=info["role"],
+            depth=info["depth"],
+            fetched_at=utcnow(),
+            failure=failure_reason(failure),
+            captures=list(request.meta.get("citewatch_captures", [])),
+        )
+
+
+def _mime(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    if not value:
+        return None
+    return value.split(b";", 1)[0].strip().decode("latin-1").lower() or None

@@ -1,0 +1,203 @@
+"""Whole crawls of the fake web through the real CLI, spider, WARC writer and database."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import citewatch, make_data_dir, warc_records, warcio_check
+from tests.fakeweb import FakeWeb, Site
+
+
+def sources_by_url(data: Path) -> dict[str, dict]:
+    status = citewatch(data, "status", "--json").json()
+    return {s["url"]: s for a in status["articles"] for s in a["sources"]}
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return make_data_dir(tmp_path / "data")
+
+
+def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) -> None:
+    article = fakeweb.url("/articles/alep.html")
+    assert citewatch(data, "add", article).code == 0
+    fakeweb.clear_requests()
+    run = citewatch(data, "crawl", "--json")
+    assert run.code == 0, run.err
+    summary = run.json()
+    assert (summary["articles"], summary["sources"], summary["failed"]) == (1, 5, 1)
+    assert summary["bytes_written"] > 0
+
+    sources = sources_by_url(data)
+    assert {url: (s["state"], s["reason"]) for url, s in sources.items()} == {
+        fakeweb.url("/sources/blog-post.html"): ("ok", None),
+        fakeweb.url("/sources/agency-story.html"): ("ok", None),
+        fakeweb.url("/pdf/rapport-31-octobre.pdf"): ("ok", None),
+        fakeweb.url("/redirect?to=/sources/tchurkin-onu.html&code=301"): ("ok", None),
+        fakeweb.url("/status/404"): ("failing", "http-404"),
+    }
+    # Navigation, tags, author, share, comments and related links were never fetched.
+    fetched = {seen.url_path for seen in fakeweb.requests}
+    for boilerplate in (
+        "/categorie/international/",
+        "/tag/syrie/",
+        "/contact/",
+        "/auteur/karine-bechet-golovko/",
+    ):
+        assert boilerplate not in fetched
+    assert not any(path.startswith("/commentateurs/") for path in fetched)
+
+    check = warcio_check(data)
+    assert check.returncode == 0, check.stdout + check.stderr
+    records = warc_records(data)
+    assert records[0].rec_type == "warcinfo"
+    responses = [r for r in records if r.rec_type == "response"]
+    requests = {
+        r.rec_headers.get_header("WARC-Concurrent-To"): r
+        for r in records
+        if r.rec_type == "request"
+    }
+    for response in responses:
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        assert record_id in requests, "every response has its request"
+        request = requests[record_id]
+        assert request.rec_headers.get_header("WARC-Date") == response.rec_headers.get_header(
+            "WARC-Date"
+        )
+        assert response.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
+    # The redirecting citation is archived hop by hop: a 301 pair, then the target's pair.
+    by_uri = {r.rec_headers.get_header("WARC-Target-URI"): r for r in responses}
+    hop = by_uri[fakeweb.url("/redirect?to=/sources/tchurkin-onu.html&code=301")]
+    assert hop.http_headers.get_statuscode() == "301"
+    assert fakeweb.url("/sources/tchurkin-onu.html") in by_uri
+    # The article's body is in its response record byte for byte.
+    served = (Path(__file__).parent / "fakeweb/pages/articles/alep.html").read_text(
+        encoding="utf-8"
+    )
+    stored = by_uri[article].raw_body.decode("utf-8")
+    assert stored == served.replace("{{base}}", fakeweb.base_url)
+
+
+def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Path) -> None:
+    cited = {
+        "gzip": fakeweb.url("/gzip/sources/blog-post.html"),
+        "chunked": fakeweb.url("/chunked/sources/agency-story.html"),
+        "cookies": fakeweb.url("/cookies"),
+        "latin1": fakeweb.url("/latin1-header"),
+    }
+    links = "".join(f'<p>See <a href="{url}">{name}</a>.</p>' for name, url in cited.items())
+    site.set("/article.html", f"<html><body><article><h1>T</h1>{links}</article></body></html>")
+    citewatch(data, "add", site.url("/article.html"))
+    run = citewatch(data, "crawl", "--json")
+    assert run.code == 0, run.err
+    assert warcio_check(data).returncode == 0
+    responses = {
+        r.rec_headers.get_header("WARC-Target-URI"): r
+        for r in warc_records(data)
+        if r.rec_type == "response"
+    }
+    gzipped = responses[cited["gzip"]]
+    assert gzipped.http_headers.get_header("Content-Encoding") == "gzip"
+    original = (Path(__file__).parent / "fakeweb/pages/sources/blog-post.html").read_bytes()
+    assert gzip.decompress(gzipped.raw_body) == original.replace(
+        b"{{base}}", fakeweb.base_url.encode()
+    )
+
+    chunked = responses[cited["chunked"]]
+    assert chunked.http_headers.get_header("Transfer-Encoding") is None
+    assert int(chunked.http_headers.get_header("Content-Length")) == len(chunked.raw_body)
+
+    cookies = [
+        v for k, v in responses[cited["cookies"]].http_headers.headers if k.lower() == "set-cookie"
+    ]
+    assert len(cookies) == 2
+    links_headers = [
+        v for k, v in responses[cited["cookies"]].http_headers.headers if k.lower() == "link"
+    ]
+    assert len(links_headers) == 2
+    assert cited["latin1"] in responses  # a Latin-1 header byte did not crash the writer
+
+
+def test_failures_are_recorded_and_the_crawl_carries_on(
+    fakeweb: FakeWeb, site: Site, tmp_path: Path
+) -> None:
+    data = make_data_dir(tmp_path / "data", "")
+    (data / "citewatch.toml").write_text(
+        (data / "citewatch.toml").read_text().replace("timeout = 5", "timeout = 1"),
+        encoding="utf-8",
+    )
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        refused_port = closed.getsockname()[1]
+    cited = {
+        "slow": fakeweb.url("/slow/3/sources/blog-post.html"),
+        "refused": f"http://127.0.0.1:{refused_port}/gone",
+        "missing": fakeweb.url("/status/404"),
+        "nodns": "http://source.citewatch.invalid/story",
+        "fine": fakeweb.url("/sources/agency-story.html"),
+    }
+    links = "".join(f'<p>See <a href="{url}">{name}</a>.</p>' for name, url in cited.items())
+    site.set("/article.html", f"<html><body><article>{links}</article></body></html>")
+    citewatch(data, "add", site.url("/article.html"))
+    run = citewatch(data, "crawl", "--json")
+    assert run.code == 0, run.err
+    states = {url: (s["state"], s["reason"]) for url, s in sources_by_url(data).items()}
+    assert states == {
+        cited["slow"]: ("failing", "timeout"),
+        cited["refused"]: ("failing", "connection-refused"),
+        cited["missing"]: ("failing", "http-404"),
+        cited["nodns"]: ("failing", "dns-error"),
+        cited["fine"]: ("ok", None),
+    }
+    metadata = [r for r in warc_records(data) if r.rec_type == "metadata"]
+    reasons = {r.rec_headers.get_header("WARC-Target-URI"): r.raw_body for r in metadata}
+    assert b"fetch-error: timeout" in reasons[cited["slow"]]
+    assert b"fetch-error: dns-error" in reasons[cited["nodns"]]
+
+
+def test_private_addresses_are_skipped_unless_allowed(
+    fakeweb: FakeWeb, site: Site, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "citewatch.toml").write_text("[crawl]\nautothrottle = false\n", encoding="utf-8")
+    site.set("/article.html", "<html><body><article><p>x</p></article></body></html>")
+    citewatch(data, "add", site.url("/article.html"))
+    run = citewatch(data, "crawl", "--json")
+    assert run.code == 0, run.err
+    article = citewatch(data, "status", "--json").json()["articles"][0]
+    assert (article["state"], article["reason"]) == ("skipped", "private-address")
+    assert site.requests_for("/article.html") == []  # never fetched
+
+
+def test_oversized_and_broken_bodies_are_marked_truncated(
+    fakeweb: FakeWeb, site: Site, tmp_path: Path
+) -> None:
+    data = make_data_dir(tmp_path / "data", '[warc]\nmax_size = "1GB"\n')
+    (data / "citewatch.toml").write_text(
+        (data / "citewatch.toml").read_text().replace("[crawl]\n", '[crawl]\nmax_size = "64KB"\n'),
+        encoding="utf-8",
+    )
+    big, broken = fakeweb.url("/big/400000"), fakeweb.url("/drop-mid/sources/blog-post.html")
+    site.set(
+        "/article.html",
+        "<html><body><article><p>The report is long, as <a href="
+        f'"{big}">the full data</a> shows; the <a href="{broken}">first account</a> was cut.'
+        "</p></article></body></html>",
+    )
+    citewatch(data, "add", site.url("/article.html"))
+    assert citewatch(data, "crawl").code == 0
+    assert warcio_check(data).returncode == 0
+    responses = {
+        r.rec_headers.get_header("WARC-Target-URI"): r
+        for r in warc_records(data)
+        if r.rec_type == "response"
+    }
+    assert responses[big].rec_headers.get_header("WARC-Truncated") == "length"
+    assert 64 * 1024 <= len(responses[big].raw_body) < 400000
+    assert responses[broken].rec_headers.get_header("WARC-Truncated") == "disconnect"
