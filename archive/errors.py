@@ -9,7 +9,8 @@
     │   ├── InvalidUrl        not an http(s) URL with a host
     │   ├── UnresolvableHost  the host has no address (reserved TLD, DNS failure)
     │   └── BlockedAddress    resolves to a loopback, private or reserved address (``address``)
-    └── ArchiveError          a WARC file cannot be read or written (``path``)
+    ├── ArchiveError          a WARC file cannot be read or written (``path``)
+    └── CrawlFailed           a crawl stopped on an error, not because its work was done
 
 ``user_error`` is True for errors caused by what the user typed: the CLI exits 2 for
 those and 1 for failures at run time.
@@ -91,3 +92,7 @@ class InputError(CitewatchError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class CrawlFailed(CitewatchError):
+    """A crawl ended on an error in citewatch or Scrapy rather than finishing its work."""

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import html as lxml_html
 
 # Elements that never hold the article's own citations (forms, embeds, chrome). `header` is not
-# here: an article's header may carry a standfirst that cites, see `citations._walk`.
+# here: an article's header may carry a standfirst that cites, see `citations._candidates`.
 SKIP_TAGS = frozenset(
     {
         "nav", "aside", "footer", "form", "button", "select", "textarea", "input", "menu",
@@ -90,6 +90,8 @@ _PROMO_LABEL = re.compile(
     r"(read (more|also|next)|also read|related( stories| articles)?|see also|recommended"
     r"|don'?t miss|more|watch|listen|(à |a )?lire (aussi|également)|voir aussi|à voir)"
 )
+# What may stand between the links of a navigation row ("Home | About · Contact").
+SEPARATOR_CHARS = frozenset(" \t\n\r\f\v\u00a0\u2009\u202f|·•:,>»/–—-")
 _SEPARATORS = re.compile(r"[\s|·•:,>»/–—-]+")
 
 # URL patterns of share, intent and "post a comment" endpoints, on any host.
@@ -226,15 +228,10 @@ def _first_child(el: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return None
 
 
-def is_promo_line(nonlink_text: str) -> bool:
-    """Whether a line is only a promo label around its links ("Read more: …")."""
-    label = _SEPARATORS.sub(" ", nonlink_text).strip().lower()
-    return bool(label) and bool(_PROMO_LABEL.fullmatch(label))
-
-
-def is_link_only_line(nonlink_text: str, links: int) -> bool:
-    """Whether a line is a row of links with only separators between them ("Home | About")."""
-    return links >= 2 and not _SEPARATORS.sub("", nonlink_text)
+def is_promo_line(label: str | None) -> bool:
+    """Whether a line's non-link text is only a promo label ("Read more: …")."""
+    words = _SEPARATORS.sub(" ", label or "").strip().lower()
+    return bool(words) and bool(_PROMO_LABEL.fullmatch(words))
 
 
 def site_of(host: str) -> str:

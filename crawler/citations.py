@@ -29,11 +29,12 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler import citation_rules as rules
-from crawler.citation_context import MAX_CONTEXT, Mark, block_of, context_of, line_of
+from crawler.citation_context import MAX_CONTEXT, BlockText, Mark, block_of, walk
 
 __all__ = ["MAX_CONTEXT", "Citation", "find"]
 
-HEADER_PROSE = 80  # a header line with this much non-link text is a standfirst, not a byline
+# A header line with this many non-link letters is a standfirst, not a byline or a date.
+HEADER_PROSE = 60
 
 
 def _has_class(name: str) -> str:
@@ -76,6 +77,7 @@ def find(html: str | bytes, base_url: str) -> list[Citation]:
         return []
     page = _Page(doc, base_url)
     found: dict[str, Citation] = {}
+    texts: dict[lxml_html.HtmlElement, BlockText] = {}
     for mark, in_header in _candidates(_main_content(doc)):
         if mark.slot is None:
             url, text = page.link_url(mark.element), _anchor_text(mark.element)
@@ -84,16 +86,28 @@ def find(html: str | bytes, base_url: str) -> list[Citation]:
             url, text = page.checked(rules.absolute_bare_url(raw)), ""
         if url is None or url in found:
             continue
-        block = block_of(mark)
-        nonlink, links = line_of(block, mark)
-        if in_header and len(nonlink.strip()) < HEADER_PROSE:
+        around = _text_around(mark, texts)
+        line = around.line(mark)
+        if in_header and line.prose < HEADER_PROSE:
             continue  # bylines, dates and kicker links of an article header
-        if mark.slot is None and rules.is_link_only_line(nonlink, links):
-            continue  # "Back to top | More articles | Print"
-        if rules.is_promo_line(nonlink) and page.own_site(url):
+        if mark.slot is None and line.links >= 2 and not line.prose:
+            continue  # a row of links: "Back to top | More articles | Print"
+        if rules.is_promo_line(line.label) and page.own_site(url):
             continue  # "Read more: <same-site story>"
-        found[url] = Citation(url, text, context_of(block, mark))
+        found[url] = Citation(url, text, around.context(mark))
     return list(found.values())
+
+
+def _text_around(mark: Mark, texts: dict[lxml_html.HtmlElement, BlockText]) -> BlockText:
+    """The rendered block holding the mark, rendered once per block and page."""
+    block = block_of(mark)
+    if block not in texts:
+        texts[block] = BlockText(block)
+    try:
+        texts[block].span(mark)
+    except KeyError:  # the mark sits in furniture that _candidates kept for holding most text
+        texts[block] = BlockText(block, skip_furniture=False)
+    return texts[block]
 
 
 def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
@@ -101,8 +115,10 @@ def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
     text = _XML_DECLARATION.sub("", _CONTROL.sub("", text), count=1)
     if not text.strip():
         return None
+    # huge_tree: libxml2 otherwise stops reading at depth 256 and drops the rest of the page.
+    parser = lxml_html.HTMLParser(huge_tree=True)
     try:
-        doc = lxml_html.document_fromstring(text)
+        doc = lxml_html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         return None
     # Scripts and styles are not text; comments would only get in the way of the tree walks.
@@ -226,19 +242,25 @@ def _densest(body: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     a paragraph credits its parent in full and its grandparent by half."""
     own: dict[lxml_html.HtmlElement, int] = {}
     total = _text_len(body)
+    blocks = [body]  # the open block elements; text is credited to the innermost
+    links = 0  # how many <a> are open: link text is not paragraph text
 
-    def visit(el: lxml_html.HtmlElement, block: lxml_html.HtmlElement, in_link: bool) -> None:
-        if rules.is_furniture(el) and _text_len(el) < total / 2:
-            return
-        block = el if el.tag in rules.BLOCK_TAGS else block
-        in_link = in_link or el.tag == "a"
-        for text, child in ((el.text, None), *((c.tail, c) for c in el)):
-            if child is not None and isinstance(child.tag, str):
-                visit(child, block, in_link)
-            if text and not in_link:
-                own[block] = own.get(block, 0) + len(" ".join(text.split()))
+    def credit(text: str | None) -> None:
+        if text and not links:
+            own[blocks[-1]] = own.get(blocks[-1], 0) + len(" ".join(text.split()))
 
-    visit(body, body, False)
+    for event, el in walk(body, lambda el: rules.is_furniture(el) and _text_len(el) < total / 2):
+        if event == "start":
+            blocks += [el] if el.tag in rules.BLOCK_TAGS and el is not body else []
+            links += el.tag == "a"
+            credit(el.text)
+            continue
+        if event == "end":
+            links -= el.tag == "a"
+            if el.tag in rules.BLOCK_TAGS and el is not body:
+                blocks.pop()
+        if el is not body:
+            credit(el.tail)
     scores: dict[lxml_html.HtmlElement, float] = {}
     for block, size in own.items():
         target = block.getparent() if block.tag in rules.PARAGRAPH_TAGS else block
@@ -260,27 +282,26 @@ def _candidates(root: lxml_html.HtmlElement) -> Iterator[tuple[Mark, bool]]:
         # A wrapper holding most of the article is never furniture, whatever its class says.
         return furniture and _text_len(el) < total / 2
 
-    def texts(owner: lxml_html.HtmlElement, slot: str, text: str | None) -> Iterator[Mark]:
+    def bare_urls(owner: lxml_html.HtmlElement, slot: str, text: str | None) -> Iterator[Mark]:
         for match in rules.BARE_URL.finditer(text or ""):
             end = match.start() + len(rules.trim_bare_url(match.group()))
             yield Mark(owner, slot, match.start(), end)
 
+    headers = [False]  # per open element: inside an article header?
     # What precedes the headline (kicker, section label, breadcrumb) is read like a header.
-    before_title = [bool(root.xpath(".//h1"))]
-
-    def visit(el: lxml_html.HtmlElement, header: bool) -> Iterator[tuple[Mark, bool]]:
-        if el.tag == "h1":
-            before_title[0] = False
-        if el.tag == "a":
-            yield Mark(el), header or before_title[0]
-            return
-        yield from ((m, header or before_title[0]) for m in texts(el, "text", el.text))
-        for child in el:
-            if isinstance(child.tag, str) and not skipped(child):
-                yield from visit(child, header or rules.is_header(child))
-            yield from ((m, header or before_title[0]) for m in texts(child, "tail", child.tail))
-
-    yield from visit(root, False)
+    before_title = bool(root.xpath(".//h1"))
+    for event, el in walk(root, lambda el: el.tag == "a" or skipped(el)):
+        if event == "start":
+            before_title = before_title and el.tag != "h1"
+            headers.append(headers[-1] or (el is not root and rules.is_header(el)))
+            yield from ((m, headers[-1] or before_title) for m in bare_urls(el, "text", el.text))
+            continue
+        if event == "end":
+            headers.pop()
+        elif el.tag == "a" and not skipped(el):
+            yield Mark(el), headers[-1] or before_title
+        if el is not root:
+            yield from ((m, headers[-1] or before_title) for m in bare_urls(el, "tail", el.tail))
 
 
 def _anchor_text(a: lxml_html.HtmlElement) -> str:

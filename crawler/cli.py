@@ -138,6 +138,7 @@ def crawl(
         list[str] | None, typer.Argument(metavar="[URL]...", show_default=False)
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Crawl every watch, due or not.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Archive the due articles (or the URLs named) and every source they cite to WARC."""
@@ -150,8 +151,26 @@ def crawl(
     from crawler import crawl as crawl_module  # Scrapy loads only for commands that crawl
 
     progress = not as_json and sys.stderr.isatty()
-    summary = crawl_module.run(session.data, session.config, targets, all_, progress=progress)
+    summary = crawl_module.run(
+        session.data, session.config, targets, all_, progress=progress, verbose=verbose
+    )
     output.emit(summary, as_json, views.crawl_summary)
+
+
+@app.command()
+def citations(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="URL|FILE", show_default=False)],
+    base_url: Annotated[
+        str | None, typer.Option(help="Resolve a FILE's relative links against this URL.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what a page cites, without archiving anything (a URL is fetched once)."""
+    session: Session = ctx.obj
+    from crawler.preview import preview  # lxml and requests load only for this command
+
+    output.emit(preview(target, base_url, session.config.crawl), as_json, views.citations)
 
 
 def _normalize_argument(url: str) -> str:

@@ -9,6 +9,7 @@ from scrapy.settings import Settings
 
 from archive.config import Config
 from archive.datadir import DataDir
+from archive.errors import CrawlFailed
 from crawler.settings import from_config
 from crawler.spiders.citations import CitationSpider
 
@@ -24,7 +25,12 @@ def project_settings(data: DataDir, config: Config, **overrides: Any) -> Setting
 
 
 def run(
-    data: DataDir, config: Config, urls: list[str], include_all: bool, progress: bool
+    data: DataDir,
+    config: Config,
+    urls: list[str],
+    include_all: bool,
+    progress: bool,
+    verbose: bool = False,
 ) -> dict[str, Any]:
     """Crawl the due watches (or ``urls``, or all); returns the summary ``--json`` prints.
 
@@ -34,13 +40,17 @@ def run(
         data,
         config,
         CITEWATCH_PROGRESS=progress,
-        LOG_LEVEL="WARNING" if progress else "INFO",
+        LOG_LEVEL="INFO" if verbose else "WARNING",
     )
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CitationSpider)
     process.crawl(crawler, urls=urls, select="all" if include_all else "due")
     process.start()
-    return summary(crawler.stats.get_stats() if crawler.stats else {})
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    if stats.get("finish_reason") != "finished":
+        reason = stats.get("finish_reason") or "it did not start; see the log above"
+        raise CrawlFailed(f"the crawl stopped early: {reason}")
+    return summary(stats)
 
 
 def summary(stats: dict[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,14 @@ EXTENSIONS = {
     "crawler.extensions.progress.CrawlProgress": 200,  # only when CITEWATCH_PROGRESS is set
 }
 ITEM_PIPELINES = {
+    # WARC records first: the database only ever points at bytes already written.
+    "crawler.pipelines.citation_record.CitationRecordPipeline": 100,
     "crawler.pipelines.store.StorePipeline": 300,
+}
+# Scrapy's HTTP/1.1 handler, keeping each answer's reason phrase for the WARC status line.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download_handler.ReasonKeepingDownloadHandler",
+    "https": "crawler.download_handler.ReasonKeepingDownloadHandler",
 }
 # Every connection resolves through the address guard.
 TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"

@@ -90,3 +90,15 @@ def crawl_summary(console: Console, data: dict[str, Any]) -> None:
         f"{data['bytes_written']:,}",
     )
     console.print(table)
+
+
+def citations(console: Console, data: dict[str, Any]) -> None:
+    if not data["citations"]:
+        console.print(f"{data['url']} cites nothing that citewatch recognises.", markup=False)
+        return
+    table = Table(
+        "#", "Cited URL", "Anchor text", "Context", title=data["url"], title_justify="left"
+    )
+    for number, citation in enumerate(data["citations"], start=1):
+        table.add_row(str(number), citation["url"], citation["text"], citation["context"])
+    console.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,17 @@ def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) ->
     hop = by_uri[fakeweb.url("/redirect?to=/sources/tchurkin-onu.html&code=301")]
     assert hop.http_headers.get_statuscode() == "301"
     assert fakeweb.url("/sources/tchurkin-onu.html") in by_uri
+    # The WARCs alone say what the article cites: a metadata record beside its response.
+    listing = next(
+        r
+        for r in records
+        if r.rec_type == "metadata"
+        and r.rec_headers.get_header("WARC-Concurrent-To")
+        == by_uri[article].rec_headers.get_header("WARC-Record-ID")
+    )
+    cited = json.loads(listing.raw_body)["citations"]
+    assert {c["url"] for c in cited} == set(sources)
+    assert any(c["text"] == "l’ambassadeur russe V. Tchurkin" for c in cited)
     # The article's body is in its response record byte for byte.
     served = (Path(__file__).parent / "fakeweb/pages/articles/alep.html").read_text(
         encoding="utf-8"
@@ -87,6 +99,7 @@ def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Pa
         "chunked": fakeweb.url("/chunked/sources/agency-story.html"),
         "cookies": fakeweb.url("/cookies"),
         "latin1": fakeweb.url("/latin1-header"),
+        "phrase": fakeweb.url("/status/404?reason=Gone+Fishing"),
     }
     links = "".join(f'<p>See <a href="{url}">{name}</a>.</p>' for name, url in cited.items())
     site.set("/article.html", f"<html><body><article><h1>T</h1>{links}</article></body></html>")
@@ -119,6 +132,9 @@ def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Pa
     ]
     assert len(links_headers) == 2
     assert cited["latin1"] in responses  # a Latin-1 header byte did not crash the writer
+    # The status line keeps the server's own reason phrase, not a rebuilt standard one.
+    assert responses[cited["phrase"]].http_headers.statusline == "404 Gone Fishing"
+    assert responses[cited["phrase"]].http_headers.protocol == "HTTP/1.1"
 
 
 def test_failures_are_recorded_and_the_crawl_carries_on(

@@ -26,11 +26,11 @@ from archive.warcs import (
     WarcWriter,
     recover_open_files,
 )
+from crawler.download_handler import REASON_KEY
 from crawler.failures import failure_reason
 
 CAPTURES_KEY = "citewatch_captures"
 STARTED_KEY = "citewatch_started"
-REASON_KEY = "citewatch_reason"  # the status line's reason phrase, set by the download handler
 # Headers a proxy middleware adds for the proxy's eyes only; never archived.
 PRIVATE_HEADERS = {b"proxy-authorization"}
 

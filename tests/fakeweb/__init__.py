@@ -7,7 +7,8 @@ Keep-alive works; every answer has a Content-Length unless it is chunked; HEAD i
 Behaviour URLs (wrappers take any fake-web path, even another wrapper: `/gzip/chunked/…`):
 
     /status/<code>               that status (200–599) with a small HTML page and the standard
-                                 reason phrase: 404 Not Found, 410 Gone, 451, 429, 503…
+                                 reason phrase: 404 Not Found, 410 Gone, 451, 429, 503…;
+                                 `?reason=Gone+Fishing` sends that phrase instead
     /redirect?to=<url>&code=<c>  redirect to `to` (a URL or a path, sent as is; default `/`)
                                  with code 301, 302 (default), 303, 307 or 308
     /redirect-chain/<n>?to=…     n redirects (through /redirect-chain/n-1, …) then to `to`;

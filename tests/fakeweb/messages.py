@@ -43,6 +43,7 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     mode: Mode = "normal"
     modified: float | None = None  # Last-Modified for `/etag/`, when the content knows it
+    reason: str | None = None  # the status line's phrase; None for the standard one
 
     def with_headers(self, *pairs: tuple[str, str]) -> Reply:
         """A copy with `pairs` replacing any headers of the same names."""

@@ -90,7 +90,8 @@ def _static(path: str, base_url: str) -> Reply | None:
 
 
 def _status(request: Request, state: State, code: str) -> Reply:
-    return Reply(int(code), status_page(int(code)))
+    # `?reason=…` replaces the standard phrase, to tell a real status line from a rebuilt one.
+    return Reply(int(code), status_page(int(code)), reason=request.query.get("reason"))
 
 
 def _redirect_to(location: str, code_text: str) -> Reply:

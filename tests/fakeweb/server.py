@@ -92,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # nothing written: the client sees the socket close
             return
         with_body = has_body(reply.status)
-        self.send_response(reply.status)
+        self.send_response(reply.status, reply.reason)
         if reply.content_type and with_body:
             self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers:
