@@ -34,7 +34,7 @@ class CliRun:
         return json.loads(self.out)
 
 
-def citewatch(data: Path, *args: str, timeout: float = 120) -> CliRun:
+def citewatch(data: Path, *args: str, timeout: float = 300) -> CliRun:
     """Run the installed ``citewatch`` command on ``data`` in a fresh process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
     done = subprocess.run(
