@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from crawler import citation_rules as rules
 
@@ -38,7 +37,7 @@ _ENTRY_TAGS = frozenset({"li", "dd", "dt", "td", "th", "figcaption", "caption"})
 class Mark:
     """A link element (slot None), or a span of an element's text or tail holding a bare URL."""
 
-    element: lxml_html.HtmlElement
+    element: etree._Element
     slot: str | None = None
     start: int = 0
     end: int = 0
@@ -56,8 +55,8 @@ class Line:
 
 
 def walk(
-    root: lxml_html.HtmlElement, skip: Callable[[lxml_html.HtmlElement], bool]
-) -> Iterator[tuple[str, lxml_html.HtmlElement]]:
+    root: etree._Element, skip: Callable[[etree._Element], bool]
+) -> Iterator[tuple[str, etree._Element]]:
     """("start" | "end" | "skip", element) in document order. A skipped element yields only
     "skip": its subtree is not visited, but its tail is still text of its parent."""
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -73,11 +72,11 @@ def walk(
             yield event, el
 
 
-def _never(el: lxml_html.HtmlElement) -> bool:
+def _never(el: etree._Element) -> bool:
     return False
 
 
-def block_of(mark: Mark) -> lxml_html.HtmlElement:
+def block_of(mark: Mark) -> etree._Element:
     """The nearest block-level element around the mark."""
     el = mark.element.getparent() if mark.slot != "text" else mark.element
     for candidate in (el, *el.iterancestors()):
@@ -90,12 +89,12 @@ class BlockText:
     """A block's text with "\\n" at line and block breaks, furniture left out, and where each
     link and each text slot sits in it."""
 
-    def __init__(self, block: lxml_html.HtmlElement, skip_furniture: bool = True) -> None:
+    def __init__(self, block: etree._Element, skip_furniture: bool = True) -> None:
         parts: list[str] = []
         size = 0
-        self._slots: dict[tuple[lxml_html.HtmlElement, str], int] = {}
-        self._links: dict[lxml_html.HtmlElement, tuple[int, int]] = {}
-        opened: dict[lxml_html.HtmlElement, int] = {}
+        self._slots: dict[tuple[etree._Element, str], int] = {}
+        self._links: dict[etree._Element, tuple[int, int]] = {}
+        opened: dict[etree._Element, int] = {}
         skip = rules.is_furniture if skip_furniture else _never  # "[citation needed]" is not text
         for event, el in walk(block, skip):
             pieces: list[tuple[str, str | None]] = []

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
-from lxml import html as lxml_html
+from lxml import etree
 
 # Elements that never hold the article's own citations (forms, embeds, chrome). `header` is not
 # here: an article's header may carry a standfirst that cites, see `citations._candidates`.
@@ -183,13 +183,13 @@ def absolute_bare_url(text: str) -> str | None:
     return text
 
 
-def tokens(el: lxml_html.HtmlElement) -> list[str]:
+def tokens(el: etree._Element) -> list[str]:
     """The lower-cased class and id tokens of an element."""
     words = f"{el.get('class', '')} {el.get('id', '')}".lower()
     return [t for t in _TOKEN_SPLIT.split(words) if t]
 
 
-def is_furniture(el: lxml_html.HtmlElement) -> bool:
+def is_furniture(el: etree._Element) -> bool:
     """Whether the element is page furniture by its tag, role, class or id."""
     if el.tag in SKIP_TAGS or el.get("role", "").lower() in SKIP_ROLES:
         return True
@@ -201,19 +201,19 @@ def is_furniture(el: lxml_html.HtmlElement) -> bool:
     return bool(_FURNITURE_RE.search(" ".join(names)))
 
 
-def is_header(el: lxml_html.HtmlElement) -> bool:
+def is_header(el: etree._Element) -> bool:
     """Whether the element is an article header (by tag or class)."""
     return el.tag == "header" or any(t in HEADER_TOKENS for t in tokens(el))
 
 
-def has_furniture_heading(el: lxml_html.HtmlElement) -> bool:
+def has_furniture_heading(el: etree._Element) -> bool:
     """Whether a box starts with a heading such as "Most read" or "Related content"."""
     first = _first_child(el)
     for _ in range(2):  # the heading itself, or a wrapper holding only the heading
         if first is None:
             return False
         if first.tag in HEADINGS:
-            title = " ".join(first.text_content().split()).lower().rstrip(":").strip()
+            title = " ".join("".join(first.itertext()).split()).lower().rstrip(":").strip()
             return bool(_FURNITURE_HEADING.fullmatch(title))
         if (first.text or "").strip():
             return False
@@ -221,7 +221,7 @@ def has_furniture_heading(el: lxml_html.HtmlElement) -> bool:
     return False
 
 
-def _first_child(el: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+def _first_child(el: etree._Element) -> etree._Element | None:
     for child in el:
         if isinstance(child.tag, str):
             return child

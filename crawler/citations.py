@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from crawler import citation_rules as rules
 from crawler.citation_context import MAX_CONTEXT, BlockText, Mark, block_of, walk
@@ -37,23 +36,22 @@ __all__ = ["MAX_CONTEXT", "Citation", "find"]
 HEADER_PROSE = 60
 
 
-def _has_class(name: str) -> str:
-    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
-
-
 # Explicit body markers, most specific first: schema.org, MediaWiki, WordPress, Blogger, CMSs.
+# (attribute, token): matched against whitespace-separated tokens, in one pass over the page,
+# since an XPath contains(concat(...)) per marker costs more than all the rest of find().
 _BODY_MARKERS = (
-    "//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' articleBody ')]",
-    _has_class("mw-parser-output"),
-    _has_class("entry-content"),
-    _has_class("post-body"),
-    _has_class("article-body"),
-    _has_class("post-content"),
-    _has_class("article-content"),
-    _has_class("story-body"),
-    _has_class("article__body"),
-    "//*[@id='mw-content-text']",
+    ("itemprop", "articleBody"),
+    ("class", "mw-parser-output"),
+    ("class", "entry-content"),
+    ("class", "post-body"),
+    ("class", "article-body"),
+    ("class", "post-content"),
+    ("class", "article-content"),
+    ("class", "story-body"),
+    ("class", "article__body"),
+    ("id", "mw-content-text"),
 )
+_MARKER_SET = frozenset(_BODY_MARKERS)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 # Control characters never belong in HTML text; removing them frees \x01-\x03 for the markers
 # of citation_context.
@@ -77,7 +75,7 @@ def find(html: str | bytes, base_url: str) -> list[Citation]:
         return []
     page = _Page(doc, base_url)
     found: dict[str, Citation] = {}
-    texts: dict[lxml_html.HtmlElement, BlockText] = {}
+    texts: dict[etree._Element, BlockText] = {}
     for mark, in_header in _candidates(_main_content(doc)):
         if mark.slot is None:
             url, text = page.link_url(mark.element), _anchor_text(mark.element)
@@ -98,7 +96,7 @@ def find(html: str | bytes, base_url: str) -> list[Citation]:
     return list(found.values())
 
 
-def _text_around(mark: Mark, texts: dict[lxml_html.HtmlElement, BlockText]) -> BlockText:
+def _text_around(mark: Mark, texts: dict[etree._Element, BlockText]) -> BlockText:
     """The rendered block holding the mark, rendered once per block and page."""
     block = block_of(mark)
     if block not in texts:
@@ -110,21 +108,22 @@ def _text_around(mark: Mark, texts: dict[lxml_html.HtmlElement, BlockText]) -> B
     return texts[block]
 
 
-def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
+def _parse(html: str | bytes) -> etree._Element | None:
     text = _decode(html) if isinstance(html, bytes) else html
     text = _XML_DECLARATION.sub("", _CONTROL.sub("", text), count=1)
     if not text.strip():
         return None
-    # huge_tree: libxml2 otherwise stops reading at depth 256 and drops the rest of the page.
-    parser = lxml_html.HTMLParser(huge_tree=True)
+    # Plain etree elements: lxml.html's Python-level element classes cost more than the rest of
+    # find(). huge_tree: libxml2 otherwise stops reading at depth 256, dropping the rest.
+    parser = etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
     try:
-        doc = lxml_html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError):
+        doc = etree.fromstring(text, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
-    # Scripts and styles are not text; comments would only get in the way of the tree walks.
-    junk = (etree.Comment, etree.ProcessingInstruction, "script", "style", "noscript", "template")
-    for el in list(doc.iter(*junk)):
-        el.drop_tree()
+    if doc is None:
+        return None
+    # Scripts and styles are not text (their tails are, and stay).
+    etree.strip_elements(doc, "script", "style", "noscript", "template", with_tail=False)
     return doc
 
 
@@ -156,12 +155,13 @@ def _decode(data: bytes) -> str:
 class _Page:
     """What a link is judged against: the page's own addresses, base and site."""
 
-    def __init__(self, doc: lxml_html.HtmlElement, base_url: str) -> None:
+    def __init__(self, doc: etree._Element, base_url: str) -> None:
         base = doc.xpath("//base[@href]/@href")
         self.base = (_join(base_url, base[0]) if base else None) or base_url
         own = [
             base_url,
-            *doc.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"),
+            *doc.xpath("//link[@rel='canonical']/@href"),
+            *doc.xpath("//meta[@property='og:url']/@content"),
         ]
         urls = [u for u in (_join(base_url, s) for s in own) if u]
         self.selves = {_self_key(u) for u in urls}
@@ -171,14 +171,14 @@ class _Page:
             or doc.xpath("//*[@id='mw-content-text']")
         )
 
-    def link_url(self, a: lxml_html.HtmlElement) -> str | None:
+    def link_url(self, a: etree._Element) -> str | None:
         href = re.sub(r"[\t\n\r]", "", a.get("href") or "").strip()
         if not href or href.startswith("#") or rules.rel_drops(a.get("rel")):
             return None
         if self.wiki and "new" in rules.tokens(a):
             return None  # a red link: the wiki page does not exist
         url = self.checked(_join(self.base, href))
-        if url and not a.text_content().strip():
+        if url and not "".join(a.itertext()).strip():
             has_image = bool(a.xpath(".//img | .//picture | .//amp-img"))
             if not has_image or rules.is_image_url(url):
                 return None  # icon links, and images linking to their own full-size file
@@ -214,17 +214,26 @@ def _self_key(url: str) -> tuple[str, str, str]:
     return rules.site_of(parts.hostname or ""), parts.path.rstrip("/"), parts.query
 
 
-def _text_len(el: lxml_html.HtmlElement) -> int:
-    return sum(len(t.strip()) for t in el.itertext())
+_TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 
 
-def _main_content(doc: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+def _text_len(el: etree._Element) -> int:
+    return int(_TEXT_LENGTH(el))
+
+
+def _main_content(doc: etree._Element) -> etree._Element:
     body = doc.find("body")
     body = doc if body is None else body
     densest = _densest(body)
     floor = max(1, _text_len(densest) // 4)  # a marker holding a quarter of the text is credible
-    for xpath in _BODY_MARKERS:
-        best = max(doc.xpath(xpath), key=_text_len, default=None)
+    marked: dict[tuple[str, str], list[etree._Element]] = {}
+    for el in doc.iter():
+        for attr in ("itemprop", "class", "id"):
+            for token in (el.get(attr) or "").split():
+                if (attr, token) in _MARKER_SET:
+                    marked.setdefault((attr, token), []).append(el)
+    for marker in _BODY_MARKERS:
+        best = max(marked.get(marker, ()), key=_text_len, default=None)
         if best is not None and _text_len(best) >= floor:
             article = next(best.iterancestors("article"), None)
             if article is not None and _text_len(article) <= 2 * _text_len(best):
@@ -237,10 +246,10 @@ def _main_content(doc: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return densest
 
 
-def _densest(body: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+def _densest(body: etree._Element) -> etree._Element:
     """The container with the most non-link paragraph text (Readability's scoring, simplified):
     a paragraph credits its parent in full and its grandparent by half."""
-    own: dict[lxml_html.HtmlElement, int] = {}
+    own: dict[etree._Element, int] = {}
     total = _text_len(body)
     blocks = [body]  # the open block elements; text is credited to the innermost
     links = 0  # how many <a> are open: link text is not paragraph text
@@ -261,7 +270,7 @@ def _densest(body: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
                 blocks.pop()
         if el is not body:
             credit(el.tail)
-    scores: dict[lxml_html.HtmlElement, float] = {}
+    scores: dict[etree._Element, float] = {}
     for block, size in own.items():
         target = block.getparent() if block.tag in rules.PARAGRAPH_TAGS else block
         for weight, el in ((1.0, target), (0.5, None if target is None else target.getparent())):
@@ -270,19 +279,19 @@ def _densest(body: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return max(scores, key=lambda el: scores[el], default=body)
 
 
-def _candidates(root: lxml_html.HtmlElement) -> Iterator[tuple[Mark, bool]]:
+def _candidates(root: etree._Element) -> Iterator[tuple[Mark, bool]]:
     """Every link and bare URL under root in page order, furniture skipped, with whether it sits
     in an article header."""
     total = _text_len(root)
 
-    def skipped(el: lxml_html.HtmlElement) -> bool:
+    def skipped(el: etree._Element) -> bool:
         furniture = rules.is_furniture(el) or (
             el.tag not in rules.PARAGRAPH_TAGS and rules.has_furniture_heading(el)
         )
         # A wrapper holding most of the article is never furniture, whatever its class says.
         return furniture and _text_len(el) < total / 2
 
-    def bare_urls(owner: lxml_html.HtmlElement, slot: str, text: str | None) -> Iterator[Mark]:
+    def bare_urls(owner: etree._Element, slot: str, text: str | None) -> Iterator[Mark]:
         for match in rules.BARE_URL.finditer(text or ""):
             end = match.start() + len(rules.trim_bare_url(match.group()))
             yield Mark(owner, slot, match.start(), end)
@@ -304,8 +313,8 @@ def _candidates(root: lxml_html.HtmlElement) -> Iterator[tuple[Mark, bool]]:
             yield from ((m, headers[-1] or before_title) for m in bare_urls(el, "tail", el.tail))
 
 
-def _anchor_text(a: lxml_html.HtmlElement) -> str:
-    text = " ".join(a.text_content().split())
+def _anchor_text(a: etree._Element) -> str:
+    text = " ".join("".join(a.itertext()).split())
     if not text:  # an image link: its alt text is what a reader sees
         alts = a.xpath("(.//img | .//amp-img)/@alt")
         text = " ".join(str(alts[0]).split()) if alts else ""

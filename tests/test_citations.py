@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "tests" / "data" / "articles"
 PAGE = "https://news.example.com/2024/05/01/story"
 
-# Pinned just under the figures measured when the gate was written (precision 113/115 = 0.983,
-# recall 113/113 = 1.0 over 16 pages).
+# Pinned just under the figures measured when the gate was written: precision 113/115 = 0.983,
+# recall 113/113 = 1.0 over 16 pages. The two extra URLs are honest misses (a reporting-service
+# credit link and a same-site "about" link inside body text). ghost_blog, news_react and
+# medium_post were written after the code and scored once before any change (precision 0.87,
+# recall 0.72), then the general causes were fixed (rel="ugc" is not a reason to drop a link,
+# "/@name" profile pages, kicker links above the headline).
 PRECISION_FLOOR = 0.98
 RECALL_FLOOR = 0.99
 
@@ -388,8 +393,32 @@ def test_empty_or_garbage_input_gives_no_citations(garbage: str | bytes) -> None
     assert find(garbage, PAGE) == []
 
 
+def test_deeply_nested_pages_are_read_past_depth_256() -> None:
+    # libxml2 stops reading at depth 256 unless told otherwise; the walks are iterative.
+    depth = 1500
+    page = "<html><body>" + "<div>" * depth
+    page += '<p>A long enough sentence citing <a href="https://deep.example.org/">a source</a>.</p>'
+    page += "</div>" * depth + "</body></html>"
+    assert urls(page) == ["https://deep.example.org/"]
+
+
+def test_a_block_of_thousands_of_links_is_not_quadratic() -> None:
+    # Each block is rendered once; this took minutes when every link re-rendered its block.
+    rows = "".join(
+        f'Line {i} cites <a href="https://x{i}.example.org/p">source {i}</a> here.<br>'
+        for i in range(2000)
+    )
+    started = time.process_time()
+    found = find(f"<html><body><div>{rows}</div></body></html>", PAGE)
+    assert len(found) == 2000
+    assert found[7] == Citation(
+        "https://x7.example.org/p", "source 7", "Line 7 cites source 7 here."
+    )
+    assert time.process_time() - started < 20  # ~0.3 s of CPU on a 2-core box
+
+
 def test_citations_module_is_pure() -> None:
-    for name in ("citations.py", "citation_rules.py"):
+    for name in ("citations.py", "citation_rules.py", "citation_context.py"):
         tree = ast.parse((ROOT / "crawler" / name).read_text(encoding="utf-8"))
         imported = set()
         for node in ast.walk(tree):
