@@ -1,7 +1,7 @@
 """Recording one check of a page: its captures, its new state, and what it cites.
 
 The crawler hands over plain values (``CheckOutcome``); this module writes the ``captures``,
-``checks``, ``pages``, ``links`` and ``watches`` rows in one transaction, after the WARC
+``checks``, ``pages`` and ``links`` rows in one transaction, after the WARC
 records they point at were flushed.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from archive import health
 from archive.errors import InvalidUrl
-from archive.schema import captures, checks, links, pages, watches
+from archive.schema import captures, checks, links, pages
 from archive.store import Store
 from archive.urls import normalize
 
@@ -91,7 +91,6 @@ def record(store: Store, outcome: CheckOutcome) -> dict[str, Any]:
         _update_page(conn, page, state, reason, outcome)
         if outcome.citations is not None:
             _update_links(conn, page["id"], outcome.citations, outcome.checked_at)
-        _reschedule_watch(conn, page["id"], outcome.checked_at)
     final = outcome.captures[-1].payload_digest if outcome.captures else None
     return {
         "url": outcome.url,
@@ -183,10 +182,3 @@ def _update_links(
     if seen:
         stale = sa.and_(stale, links.c.source_id.not_in(seen))
     conn.execute(links.update().where(stale).values(dropped=now))
-
-
-def _reschedule_watch(conn: Connection, page_id: int, now: datetime) -> None:
-    watch = conn.execute(sa.select(watches).where(watches.c.page_id == page_id)).mappings().first()
-    if watch is not None:
-        next_due = now + timedelta(seconds=watch["every"])
-        conn.execute(watches.update().where(watches.c.id == watch["id"]).values(next_due=next_due))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,6 +107,27 @@ def remove(store: Store, url: str) -> dict[str, Any]:
             raise WatchError(f"{url} is not watched (see `citewatch list`)", url=url)
         conn.execute(watches.delete().where(watches.c.id == watch_id))
     return {"removed": url}
+
+
+def reschedule(store: Store, urls: Iterable[str], now: datetime) -> int:
+    """Set each watched article's next check one interval after ``now``; returns how many.
+
+    Called when a crawl has finished, not when the article is fetched: a crawl killed half way
+    leaves its articles due, so the next crawl carries on with their sources.
+    """
+    urls = list(urls)
+    with store.write() as conn:
+        page_ids = sa.select(pages.c.id).where(pages.c.url.in_(urls)).scalar_subquery()
+        rows = conn.execute(
+            sa.select(watches.c.id, watches.c.every).where(watches.c.page_id.in_(page_ids))
+        ).all()
+        for row in rows:
+            conn.execute(
+                watches.update()
+                .where(watches.c.id == row.id)
+                .values(next_due=now + timedelta(seconds=row.every))
+            )
+    return len(rows)
 
 
 def require_watched(store: Store, urls: Sequence[str]) -> None:

@@ -8,8 +8,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from archive import checks
+from archive import checks, watchlist
 from archive.store import Store
+from archive.times import utcnow
 from crawler.items import PageResult
 
 
@@ -19,6 +20,7 @@ class StorePipeline:
     def __init__(self, store: Store, crawler: Crawler | None = None) -> None:
         self.store = store
         self.stats = crawler.stats if crawler is not None else None
+        self.articles: set[str] = set()  # checked this crawl, rescheduled when it finishes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -43,6 +45,8 @@ class StorePipeline:
             else None,
         )
         result = checks.record(self.store, outcome)
+        if item.role == "article":
+            self.articles.add(item.url)
         if self.stats is not None:
             self.stats.inc_value(f"citewatch/{item.role}/{result['state']}")
             if outcome.captures:
@@ -52,5 +56,9 @@ class StorePipeline:
                 self.stats.inc_value(f"citewatch/{item.role}/{result['state']}/{result['reason']}")
         return item
 
-    def close(self) -> None:
+    def close(self, reason: str = "finished") -> None:
+        # Only a crawl that finished moves its articles on; after a shutdown or a kill they
+        # stay due, and the next crawl checks them and their sources again.
+        if reason == "finished" and self.articles:
+            watchlist.reschedule(self.store, self.articles, utcnow())
         self.store.close()
