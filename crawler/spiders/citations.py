@@ -82,9 +82,13 @@ class CitationSpider(scrapy.Spider):
             body=response.body,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
         )
-        if isinstance(response, TextResponse) and 200 <= response.status < 300:
+        # Articles are always parsed (status lists what they cite, even at depth 0); a source
+        # only when its own citations will be followed: parsing is most of a page's CPU.
+        follow = info["depth"] < info["max_depth"]
+        parse = follow or info["role"] == "article"
+        if parse and isinstance(response, TextResponse) and 200 <= response.status < 300:
             result.citations = citations.find(response.text, response.url)
-            if info["depth"] < info["max_depth"]:
+            if follow:
                 yield from self._follow(result.citations, info)
         yield result
 
