@@ -1,0 +1,46 @@
+"""Variant (d) of bench/crawl.py: trafilatura alone over the benchmark's pages, in one process.
+
+`python bench/extract_only.py PAGES_DIR URLS_FILE` reads each page from disk (the page cache:
+the files were just written) and extracts its text and metadata the way citewatch will store
+them, then prints one JSON line: pages, seconds spent in the loop (imports and warm-up
+excluded), CPU seconds, and how many pages gave text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trafilatura
+
+# What citewatch needs from a page: its main text and title (captures.text, captures.title).
+OPTIONS = {"with_metadata": True, "include_comments": False, "output_format": "txt"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", type=Path, help="directory the server serves")
+    parser.add_argument("urls", type=Path, help="file of URLs, one a line, as crawled")
+    args = parser.parse_args()
+    urls = [line.strip() for line in args.urls.read_text().splitlines() if line.strip()]
+    files = [args.pages / urlsplit(url).path.lstrip("/") for url in urls]
+    trafilatura.extract(files[0].read_bytes(), url=urls[0], **OPTIONS)  # warm the lazy imports
+    wall, cpu = time.perf_counter(), time.process_time()
+    with_text = 0
+    for url, file in zip(urls, files, strict=True):
+        text = trafilatura.extract(file.read_bytes(), url=url, **OPTIONS)
+        with_text += bool(text)
+    result = {
+        "pages": len(urls),
+        "seconds": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "with_text": with_text,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
