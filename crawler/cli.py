@@ -173,6 +173,16 @@ def citations(
     output.emit(preview(target, base_url, session.config.crawl), as_json, views.citations)
 
 
+@app.command()
+def index(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Write CDXJ indexes of the WARC files to DATA/indexes/ so pywb can replay them."""
+    session: Session = ctx.obj
+    from archive import cdxj  # the indexer's imports load only for this command
+
+    result = cdxj.index_warcs(session.data.warcs, session.data.indexes)
+    output.emit(result, as_json, views.index_summary)
+
+
 def _normalize_argument(url: str) -> str:
     try:
         return normalize(url)

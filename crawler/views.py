@@ -102,3 +102,19 @@ def citations(console: Console, data: dict[str, Any]) -> None:
     for number, citation in enumerate(data["citations"], start=1):
         table.add_row(str(number), citation["url"], citation["text"], citation["context"])
     console.print(table)
+
+
+def index_summary(console: Console, data: dict[str, Any]) -> None:
+    if data["index"] is None:
+        why = f"{data['open']} still being written" if data["open"] else "run citewatch crawl"
+        console.print(
+            f"Nothing to index: no closed WARC files in {data['warcs']} ({why}).", markup=False
+        )
+        return
+    table = Table("WARC files indexed", "Records", "Up to date", "Still open", "Index lines")
+    table.add_row(
+        *(str(data[key]) for key in ("files_indexed", "records", "skipped", "open")),
+        str(data["index_records"]),
+    )
+    console.print(table)
+    console.print(f"Replay index: {data['index']}", markup=False)
