@@ -10,6 +10,7 @@
     │   ├── UnresolvableHost  the host has no address (reserved TLD, DNS failure)
     │   └── BlockedAddress    resolves to a loopback, private or reserved address (``address``)
     ├── ArchiveError          a WARC file cannot be read or written (``path``)
+    ├── VersionNotFound       no archived copy of a URL matches what was asked (``url``, ``wanted``)
     └── CrawlFailed           a crawl stopped on an error, not because its work was done
 
 ``user_error`` is True for errors caused by what the user typed: the CLI exits 2 for
@@ -92,6 +93,17 @@ class InputError(CitewatchError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class VersionNotFound(CitewatchError):
+    """No archived copy of ``url`` matches ``wanted`` (a time, an index, or any at all)."""
+
+    user_error = True
+
+    def __init__(self, message: str, *, url: str, wanted: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.wanted = wanted
 
 
 class CrawlFailed(CitewatchError):

@@ -183,6 +183,19 @@ def index(ctx: typer.Context, as_json: JsonOption = False) -> None:
     output.emit(result, as_json, views.index_summary)
 
 
+@app.command()
+def history(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Show every check and capture of one URL, newest first, with what changed."""
+    session: Session = ctx.obj
+    from archive.history import history as page_history
+
+    output.emit(page_history(session.store(), _normalize_argument(url)), as_json, views.history)
+
+
 def _normalize_argument(url: str) -> str:
     try:
         return normalize(url)

@@ -118,3 +118,40 @@ def index_summary(console: Console, data: dict[str, Any]) -> None:
     )
     console.print(table)
     console.print(f"Replay index: {data['index']}", markup=False)
+
+
+def history(console: Console, data: dict[str, Any]) -> None:
+    since = f" since {data['state_since']}" if data["state_since"] else ""
+    why = f" ({data['reason']})" if data["reason"] else ""
+    console.print(f"{data['url']}  {state(data['state'])}{why}{since}", highlight=False)
+    if data["baseline"]:
+        console.print(f"Baseline (what the article cited): {data['baseline']}", markup=False)
+    table = Table("Checked", "State", "HTTP", "Record", "Digest", "Text", "What changed")
+    for check in data["checks"]:
+        capture = check["capture"] or {}
+        reason = f" {check['reason']}" if check["reason"] else ""
+        table.add_row(
+            check["checked_at"],
+            state(check["state"]) + reason,
+            str(check["http_status"] or ""),
+            capture.get("record_type", ""),
+            (capture.get("payload_digest") or "")[:17],
+            _text_size(capture),
+            "; ".join(_told(event) for event in check["events"]),
+        )
+    if not data["checks"]:
+        table.add_row("(never checked: run citewatch crawl)", "", "", "", "", "", "")
+    console.print(table)
+
+
+def _text_size(capture: dict[str, Any]) -> str:
+    if not capture:
+        return ""
+    if capture.get("text_chars"):
+        return f"{capture['text_chars']:,} chars"
+    return capture.get("text_reason") or ""
+
+
+def _told(event: dict[str, Any]) -> str:
+    summary = event.get("summary")
+    return f"{event['kind']}: {summary}" if summary else str(event["kind"])
