@@ -196,6 +196,29 @@ def history(
     output.emit(page_history(session.store(), _normalize_argument(url)), as_json, views.history)
 
 
+@app.command()
+def events(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only events since WHEN: 7d, 12h, or 2026-11-25."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List what changed, died, recovered, moved or got blocked, newest first."""
+    session: Session = ctx.obj
+    from archive import events as events_module
+
+    start = None
+    if since is not None:
+        try:
+            start = events_module.parse_since(since, utcnow())
+        except ValueError as exc:
+            raise InputError([f"--since: {exc}"]) from None
+    result = events_module.list_events(session.store(), start)
+    output.emit(result, as_json, views.events)
+
+
 def _normalize_argument(url: str) -> str:
     try:
         return normalize(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 STATE_STYLES = {
@@ -42,11 +43,11 @@ def watch_list(console: Console, data: dict[str, Any]) -> None:
     table = Table("URL", "State", "Every", "Depth", "Tags", "Added", "Next due")
     for watch in data["watches"]:
         table.add_row(
-            watch["url"],
+            escape(watch["url"]),
             state(watch["state"]),
             watch["every"],
             str(watch["depth"]),
-            ", ".join(watch["tags"]),
+            escape(", ".join(watch["tags"])),
             watch["added"],
             watch["next_due"],
         )
@@ -66,14 +67,14 @@ def status(console: Console, data: dict[str, Any]) -> None:
             "HTTP",
             "Captures",
             "Last OK",
-            title=f"{article['url']}  {state(article['state'])}  (checked: {checked})",
+            title=f"{escape(article['url'])}  {state(article['state'])}  (checked: {checked})",
             title_justify="left",
         )
         for source in article["sources"]:
             table.add_row(
-                source["url"],
+                escape(source["url"]),
                 state(source["state"]),
-                source["reason"] or "",
+                escape(source["reason"] or ""),
                 str(source["http_status"] or ""),
                 str(source["captures"]),
                 source["last_ok"] or "",
@@ -97,10 +98,15 @@ def citations(console: Console, data: dict[str, Any]) -> None:
         console.print(f"{data['url']} cites nothing that citewatch recognises.", markup=False)
         return
     table = Table(
-        "#", "Cited URL", "Anchor text", "Context", title=data["url"], title_justify="left"
+        "#", "Cited URL", "Anchor text", "Context", title=escape(data["url"]), title_justify="left"
     )
     for number, citation in enumerate(data["citations"], start=1):
-        table.add_row(str(number), citation["url"], citation["text"], citation["context"])
+        table.add_row(
+            str(number),
+            escape(citation["url"]),
+            escape(citation["text"]),
+            escape(citation["context"]),
+        )
     console.print(table)
 
 
@@ -123,7 +129,7 @@ def index_summary(console: Console, data: dict[str, Any]) -> None:
 def history(console: Console, data: dict[str, Any]) -> None:
     since = f" since {data['state_since']}" if data["state_since"] else ""
     why = f" ({data['reason']})" if data["reason"] else ""
-    console.print(f"{data['url']}  {state(data['state'])}{why}{since}", highlight=False)
+    console.print(f"{escape(data['url'])}  {state(data['state'])}{escape(why)}{since}")
     if data["baseline"]:
         console.print(f"Baseline (what the article cited): {data['baseline']}", markup=False)
     table = Table("Checked", "State", "HTTP", "Record", "Digest", "Text", "What changed")
@@ -132,12 +138,12 @@ def history(console: Console, data: dict[str, Any]) -> None:
         reason = f" {check['reason']}" if check["reason"] else ""
         table.add_row(
             check["checked_at"],
-            state(check["state"]) + reason,
+            state(check["state"]) + escape(reason),
             str(check["http_status"] or ""),
             capture.get("record_type", ""),
             (capture.get("payload_digest") or "")[:17],
-            _text_size(capture),
-            "; ".join(_told(event) for event in check["events"]),
+            escape(_text_size(capture)),
+            escape("; ".join(_told(event) for event in check["events"])),
         )
     if not data["checks"]:
         table.add_row("(never checked: run citewatch crawl)", "", "", "", "", "", "")
@@ -155,3 +161,36 @@ def _text_size(capture: dict[str, Any]) -> str:
 def _told(event: dict[str, Any]) -> str:
     summary = event.get("summary")
     return f"{event['kind']}: {summary}" if summary else str(event["kind"])
+
+
+EVENT_STYLES = {
+    "changed": "yellow",
+    "died": "bold red",
+    "recovered": "green",
+    "moved": "cyan",
+    "blocked": "magenta",
+}
+
+
+def events(console: Console, data: dict[str, Any]) -> None:
+    if not data["events"]:
+        since = f" since {data['since']}" if data["since"] else ""
+        console.print(f"Nothing to report{since}.", markup=False)
+        return
+    table = Table("When", "Event", "URL", "Detail", "Cited by")
+    for event in data["events"]:
+        style = EVENT_STYLES.get(event["kind"], "")
+        table.add_row(
+            event["at"],
+            f"[{style}]{event['kind']}[/]",
+            escape(event["url"]),
+            escape(_detail(event["detail"])),
+            escape("\n".join(event["cited_by"])),
+        )
+    console.print(table)
+
+
+def _detail(detail: dict[str, Any]) -> str:
+    if detail.get("summary"):
+        return str(detail["summary"])
+    return ", ".join(f"{key}: {value}" for key, value in detail.items() if value is not None)

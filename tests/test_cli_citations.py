@@ -118,3 +118,20 @@ def test_dead_page_is_a_runtime_error(
 ) -> None:
     url = fakeweb.url("/status/404")
     assert run(capsys, data, url)[0::2] == (1, f"Error: {url} answered HTTP 404\n")
+
+
+def test_markup_in_a_page_is_printed_as_text(
+    capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path
+) -> None:
+    # Strangers write anchor text: rich markup in it must print literally, not style or crash.
+    page = tmp_path / "markup.html"
+    page.write_text(
+        "<html><body><article><p>Read [bold]this[/bold] and [/] here: "
+        '<a href="https://agency.example.org/report[1]">the [/b] report</a>.</p>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, data, str(page), "--base-url", "https://news.example.com/")
+    assert code == 0, err
+    assert "https://agency.example.org/report[1]" in out
+    assert "the [/b] report" in out
