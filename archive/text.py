@@ -1,0 +1,275 @@
+"""A capture's readable text and metadata (HTML via trafilatura, PDF via pypdf, plain text as is),
+and the normalised-text digest that decides whether a source changed.
+
+``extract`` never raises for bad content: a capture whose text cannot be had gets an empty text
+and a ``reason`` ("no-main-text", "unsupported-type:image/png", "pdf-error: …", "empty-body").
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import charset_normalizer
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.settings import Document
+from trafilatura.utils import load_html
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+# Types servers send when they do not know: the bytes decide instead.
+UNKNOWN_TYPES = frozenset(
+    {"", "application/octet-stream", "binary/octet-stream", "application/x-download",
+     "application/force-download", "application/unknown", "unknown/unknown"}
+)  # fmt: skip
+
+# Labels browsers read as windows-1252 (WHATWG Encoding): latin-1 pages use its quotes and dashes.
+_WINDOWS_1252 = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "cp819", "ibm819", "us-ascii",
+     "ascii", "windows-1252", "x-cp1252", "cp1252"}
+)  # fmt: skip
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_IMAGE_MAGIC = ((b"\x89PNG", "image/png"), (b"GIF8", "image/gif"), (b"\xff\xd8\xff", "image/jpeg"))
+_HTML_START = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|meta|title|div|p)\b", re.I)
+# Control characters that no real text is made of; many of them mean the bytes are not text.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    """The text of one capture; when ``text`` is empty, ``reason`` says why."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    reason: str | None = None
+
+
+def extract(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    mime: str | None = None,
+    pdf: bool = True,
+) -> ExtractedText:
+    """The main text and metadata of a response body.
+
+    ``content_type`` is the Content-Type header as received (its charset is used); ``mime``,
+    when known (a sniffed or stored MIME type), wins over the header's media type.
+    """
+    if not body.strip():
+        return ExtractedText("", reason="empty-body")
+    media = (mime or _media_type(content_type)).lower()
+    if media in UNKNOWN_TYPES:
+        media = _sniff(body)
+    if media in PDF_TYPES:
+        return _pdf(body) if pdf else ExtractedText("", reason="pdf-disabled")
+    if media not in HTML_TYPES and media not in TEXT_TYPES:
+        return ExtractedText("", reason=f"unsupported-type:{media}")
+    is_html = media in HTML_TYPES
+    decoded = decode(body, content_type, html=is_html)
+    if len(_NOT_TEXT.findall(decoded[:8192])) > len(decoded[:8192]) // 50:
+        return ExtractedText("", reason="binary-content")
+    if not is_html:
+        text = decoded.replace("\r\n", "\n").strip()
+        return ExtractedText(text, reason=None if text else "empty-body")
+    return _html(decoded, url)
+
+
+def decode(body: bytes, content_type: str | None, *, html: bool = True) -> str:
+    """``body`` as text: BOM, then the HTTP header's charset, then a <meta> one, then detection.
+
+    A declaration the bytes contradict (a "utf-8" page full of windows-1252 accents) is passed
+    over for the next candidate; when every candidate fails, the first is used with
+    replacement characters, as a browser would.
+    """
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
+    declared = [_codec(_header_charset(content_type))]
+    if html:
+        found = _META_CHARSET.search(body[:4096])
+        meta = _codec(found.group(1).decode("ascii", "replace")) if found else None
+        # A <meta> cannot truthfully declare UTF-16: the bytes it was read from are ASCII-like.
+        declared.append("utf-8" if meta and meta.startswith("utf-16") else meta)
+    candidates = [c for c in declared if c]
+    for encoding in dict.fromkeys([*candidates, "utf-8"]):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(body).best()
+    if best is not None:
+        return str(best)
+    return body.decode(candidates[0] if candidates else "cp1252", errors="replace")
+
+
+def _codec(label: str | None) -> str | None:
+    """Python's codec for a charset label, or None for a label no codec answers to."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in _WINDOWS_1252:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    found = _HEADER_CHARSET.search(content_type or "")
+    return found.group(1) if found else None
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip()
+
+
+def _sniff(body: bytes) -> str:
+    """A media type for a body whose server did not say: PDF, image, HTML or text."""
+    head = body[:1024]
+    if b"%PDF-" in head:
+        return "application/pdf"
+    for magic, media in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return media
+    if head[:12].startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    return "text/html" if _HTML_START.match(head.lstrip(codecs.BOM_UTF8)) else "text/plain"
+
+
+def _html(markup: str, url: str) -> ExtractedText:
+    tree = load_html(markup)
+    if tree is None:
+        return ExtractedText("", reason="not-html")
+    language = _language(tree)
+    page_title = _clean(tree.findtext(".//title"))
+    try:
+        result = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            favor_precision=True,  # evidence wants the article, not the page's furniture
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            with_metadata=True,
+            deduplicate=False,  # its cache is process-wide state: digests would depend on order
+        )
+    except Exception as exc:  # trafilatura and lxml raise many kinds; bad content is not a crash
+        return ExtractedText(
+            "", title=page_title, language=language, reason=f"extract-error: {exc}"
+        )
+    # The one place where trafilatura's None (no main text found) becomes a reason.
+    document = result if isinstance(result, Document) else None
+    text = (document.text or "").strip() if document is not None else ""
+    if document is None or not text:
+        return ExtractedText("", title=page_title, language=language, reason="no-main-text")
+    return ExtractedText(
+        text=text,
+        title=_clean(document.title) or page_title,
+        author=_clean(document.author),
+        date=_clean(document.date),
+        site_name=_clean(document.sitename),
+        language=language or _clean(document.language),
+        reason=None,
+    )
+
+
+def _language(tree: HtmlElement) -> str | None:
+    """The page's declared language: <html lang>, else a Content-Language or og:locale meta."""
+    root = tree.getroottree().getroot()
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        for meta in tree.iterfind(".//meta"):
+            name = (meta.get("http-equiv") or meta.get("property") or "").lower()
+            if name in ("content-language", "og:locale"):
+                lang = meta.get("content")
+                break
+    return _clean(lang.replace("_", "-")) if lang else None
+
+
+def _pdf(body: bytes) -> ExtractedText:
+    import pypdf  # imported here: most captures are HTML, and pypdf takes a while to load
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(body))
+        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+            return ExtractedText("", reason="pdf-encrypted")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+        title = _clean(info.title) if info else None
+        author = _clean(info.author) if info else None
+        date = _pdf_date(info)
+        lang = reader.root_object.get("/Lang")
+    except Exception as exc:  # pypdf raises anything from PdfReadError to KeyError on bad files
+        return ExtractedText("", reason=f"pdf-error: {type(exc).__name__}: {exc}".strip())
+    lines = (line.rstrip() for page in pages for line in [*page.splitlines(), ""])
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    language = _clean(str(lang)) if lang else None
+    reason = None if text else "pdf-no-text"  # a scan without a text layer
+    return ExtractedText(text, title, author, date, None, language, reason)
+
+
+def _pdf_date(info: object) -> str | None:
+    try:
+        created = getattr(info, "creation_date", None)
+    except Exception:  # a malformed /CreationDate string raises on access
+        return None
+    return created.date().isoformat() if created else None
+
+
+def _clean(value: object) -> str | None:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text or None
+
+
+# Typographic variants that editors swap without changing what a text says.
+_TYPOGRAPHY = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2039\u203a", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015", "-"),
+    **dict.fromkeys(
+        "\u200b\u200c\u200d\u2060\ufeff\u00ad", ""
+    ),  # invisible: zero-width, soft hyphen
+    "\u2026": "...",
+}
+_TYPOGRAPHIC = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str, ignore: Sequence[str] = ()) -> str:
+    """``text`` as compared for change: NFC, ``ignore`` patterns removed, quotes and dashes
+    unified, whitespace (line breaks included) collapsed to single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    # Patterns run before whitespace is collapsed: they may anchor on line starts and ends.
+    for pattern in ignore:
+        text = re.sub(pattern, " ", text, flags=re.MULTILINE)
+    if not text.isascii():
+        text = _TYPOGRAPHIC.sub(lambda found: _TYPOGRAPHY[found.group()], text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def text_digest(text: str, ignore: Sequence[str] = ()) -> str:
+    """``sha1:`` and the base32 SHA-1 of the normalised text (WARC's digest spelling)."""
+    digest = hashlib.sha1(normalise(text, ignore).encode("utf-8"), usedforsecurity=False)
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
