@@ -69,6 +69,15 @@ def _text(value: Any) -> str:
     return value
 
 
+def _endpoint(value: Any) -> str:
+    """An http(s) URL, or "" for a service switched off."""
+    if value == "":
+        return value
+    if not isinstance(value, str) or not re.match(r"https?://[^/\s]+", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
 def _duration(value: Any) -> int:
     return parse_duration(str(value))
 
@@ -122,6 +131,7 @@ class WarcConfig:
 class DeadConfig:
     after_failures: int = _key(_integer(1))
     after_days: float = _key(_number(0))
+    soft404_similarity: float = _key(_number(0, 1))
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,9 @@ class ChangeConfig:
 @dataclass(frozen=True)
 class LookupConfig:
     wayback: bool = _key(_boolean)
+    availability: str = _key(_endpoint)
+    memento: str = _key(_endpoint)
+    timeout: float = _key(_number(1))
 
 
 @dataclass(frozen=True)
