@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -219,6 +220,34 @@ def events(
     output.emit(result, as_json, views.events)
 
 
+@app.command()
+def schedule(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Crawl what is due now, then exit.")] = False,
+    tick: Annotated[
+        str, typer.Option(help="How often to look for due watches, e.g. 30s, 1m, 5m.")
+    ] = "1m",
+) -> None:
+    """Run the recheck service: crawl each watch whenever its interval comes round."""
+    session: Session = ctx.obj
+    tick_seconds = _interval_option("--tick", tick)
+    session.store()  # a bad config or database fails here, before the service starts
+    from crawler import scheduler  # APScheduler loads only for this command
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
+    # A tick that finds the last crawl still running is expected, not worth a warning.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    service = scheduler.Service(session.data, session.config)
+    if not once:
+        scheduler.serve(service, tick_seconds)
+        return
+    report = service.crawl_due()
+    if report is None:
+        scheduler.log.info("nothing is due")
+    elif report.code != 0:
+        raise typer.Exit(1)
+
+
 def _normalize_argument(url: str) -> str:
     try:
         return normalize(url)
@@ -251,10 +280,14 @@ def _urls_from_file(path: Path) -> list[str]:
 
 
 def _interval(text: str) -> int:
+    return _interval_option("--every", text)
+
+
+def _interval_option(option: str, text: str) -> int:
     try:
         return parse_duration(text)
     except ValueError as exc:
-        raise InputError([f"--every: {exc}"]) from None
+        raise InputError([f"{option}: {exc}"]) from None
 
 
 def _depth(value: int) -> int:
