@@ -7,7 +7,7 @@ failures over days, changed against the baseline, moved, recovered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -113,6 +113,24 @@ class Observation:
     probe_similarity: float | None = None
     probe_text: str | None = None
     probe_url: str | None = None
+
+    @classmethod
+    def from_hops(
+        cls, cited_url: str, checked_at: datetime, hops: Sequence[tuple[str, int]], **fields: Any
+    ) -> Observation:
+        """From every answer of one fetch in order, (url, status): the redirects, then the
+        final answer (as the capture rows of a check are)."""
+        if not hops:
+            return cls(cited_url, checked_at, **fields)
+        *redirects, (final_url, status) = hops
+        return cls(
+            cited_url,
+            checked_at,
+            http_status=status,
+            redirects=tuple(redirects),
+            final_url=final_url,
+            **fields,
+        )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -707,3 +708,33 @@ def test_soft_failures_also_die(changes: dict[str, Any], reason: str) -> None:
 def test_rules_from_config(tmp_path: Path) -> None:
     loaded = config.load(tmp_path, {"CITEWATCH_DEAD_AFTER_FAILURES": "5"})
     assert DeadRules.from_config(loaded.dead) == DeadRules(5, 3.0, 0.9)
+
+
+def test_event_details_are_json_ready() -> None:
+    moved = check(redirects=((CITED, 301),), final_url=MOVED_TO)
+    observations = [
+        check(http_status=403),
+        *(failed(T0 + n * HOUR) for n in range(1, 4)),
+        check(checked_at=T0 + DAY, changed_from_baseline=True, text_digest="sha1:v2"),
+        check(checked_at=T0 + 2 * DAY),
+        dataclasses.replace(moved, checked_at=T0 + 3 * DAY),
+    ]
+    verdicts = run(observations)
+    seen = {event.kind for verdict in verdicts for event in verdict.events}
+    assert seen == {"blocked", "died", "recovered", "changed", "moved"}
+    for verdict in verdicts:
+        for kind, detail in verdict.events:
+            assert json.loads(json.dumps(detail)) == detail, kind
+
+
+def test_observation_from_the_hops_of_a_fetch() -> None:
+    hops = [(CITED, 301), (MOVED_TO, 200)]
+    observed = Observation.from_hops(CITED, T0, hops, text=ARTICLE, changed_from_baseline=False)
+    assert (observed.redirects, observed.final_url, observed.http_status) == (
+        ((CITED, 301),),
+        MOVED_TO,
+        200,
+    )
+    assert run([observed])[0].state == "moved"
+    unanswered = Observation.from_hops(CITED, T0, [], failure="timeout")
+    assert classify(unanswered) == ("failing", "timeout")
