@@ -116,8 +116,14 @@ def decode(body: bytes, content_type: str | None, *, html: bool = True) -> str:
             return body.decode(encoding)
         except UnicodeDecodeError:
             continue
-    best = charset_normalizer.from_bytes(body).best()
+    matches = charset_normalizer.from_bytes(body)
+    best = matches.best()
     if best is not None:
+        # Short Western texts fit several single-byte charsets equally well; like browsers, pick
+        # windows-1252, by far the web's most common legacy charset, when it reads as cleanly.
+        for match in matches:
+            if match.chaos <= best.chaos + 0.01 and "cp1252" in match.could_be_from_charset:
+                return str(match)
         return str(best)
     return body.decode(candidates[0] if candidates else "cp1252", errors="replace")
 
@@ -253,7 +259,8 @@ _TYPOGRAPHY = {
     ),  # invisible: zero-width, soft hyphen
     "\u2026": "...",
 }
-_TYPOGRAPHIC = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
+# French guillemets carry spaces inside (« ainsi »); the spaces go with them.
+_TYPOGRAPHIC = re.compile(r"«\s*|\s*»|[" + "".join(_TYPOGRAPHY) + "]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -265,7 +272,7 @@ def normalise(text: str, ignore: Sequence[str] = ()) -> str:
     for pattern in ignore:
         text = re.sub(pattern, " ", text, flags=re.MULTILINE)
     if not text.isascii():
-        text = _TYPOGRAPHIC.sub(lambda found: _TYPOGRAPHY[found.group()], text)
+        text = _TYPOGRAPHIC.sub(lambda found: _TYPOGRAPHY[found.group().strip()], text)
     return _SPACES.sub(" ", text).strip()
 
 
