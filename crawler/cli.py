@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -246,6 +247,79 @@ def schedule(
         scheduler.log.info("nothing is due")
     elif report.code != 0:
         raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(show_default=False)],
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="WHEN", help="Older version: a capture time, a prefix, or -2."
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Newer version: a capture time, a prefix, or -1."),
+    ] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Diff the archived HTML source, not the text.")
+    ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Write a side-by-side HTML page to FILE."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what changed in a URL: its baseline (what was cited) against the latest copy."""
+    session: Session = ctx.obj
+    target = _normalize_argument(url)
+    if html is not None and not html.parent.is_dir():
+        raise InputError([f"--html: {html.parent} is not a directory"])
+    from archive import comparison  # the diff and text modules load only for this command
+
+    store = session.store()
+    old, new = comparison.choose(store, target, older=from_, newer=to)
+    ignore = session.config.change.ignore
+    result = comparison.compare(
+        old, new, url=target, warcs=session.data.warcs, raw=raw, ignore=ignore
+    )
+    if html is not None:
+        _write_html(html, result)
+    from crawler import diff_view
+
+    output.emit(result, as_json, diff_view.print_diff)
+
+
+def _write_html(path: Path, result: dict[str, Any]) -> None:
+    from archive import diff_html
+
+    page = diff_html.render(
+        result, url=result["url"], old_label=result["old_time"], new_label=result["new_time"]
+    )
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(path)  # a reader never sees half a page
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="Keep the demo's data directory in DIR (new or empty)."),
+    ] = None,
+) -> None:
+    """Watch a sample article offline, let months pass, and show what citewatch tells you."""
+    from crawler.demo import story
+
+    story.check_target(keep)
+    console = output.stdout_console()
+    if keep is not None:
+        story.run(console, keep.resolve())
+        return
+    with tempfile.TemporaryDirectory(prefix="citewatch-demo-") as root:
+        story.run(console, Path(root) / "data")
 
 
 def _normalize_argument(url: str) -> str:

@@ -1,4 +1,5 @@
-"""Content the fake web builds in code: status pages, big pages, a minimal PDF and a PNG."""
+"""The sample web's content: its static pages (``SITE``), and what it builds in code: status
+pages, big pages, a minimal PDF and a PNG. The test suite's fake web serves the same."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import re
 import struct
 import zlib
 from http import HTTPStatus
+from pathlib import Path
+
+#: The sample web's static pages: a French news article and the sources it cites.
+SITE = Path(__file__).resolve().parent / "site"
 
 #: The sentence every `/pdf/<name>.pdf` carries in its text layer.
-PDF_SENTENCE = "This PDF is a cited source served by the citewatch fake web."
+PDF_SENTENCE = "This PDF is a cited source served by the citewatch sample web."
 
 #: `/big/<n>` refuses to build more than this (64 MiB, above the 50 MB default `crawl.max_size`).
 MAX_BIG = 64 * 1024 * 1024
@@ -72,7 +77,7 @@ def pdf_document(name: str) -> bytes:
         b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
-        f"<< /Title {_pdf_string(name)} /Producer (citewatch fakeweb) >>".encode(),
+        f"<< /Title {_pdf_string(name)} /Producer (citewatch sample web) >>".encode(),
     ]
     # The binary comment on line 2 tells transfer tools the file is binary (PDF spec 7.5.2).
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")

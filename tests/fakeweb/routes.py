@@ -10,12 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
+from crawler.demo.content import SITE
 from tests.fakeweb import transforms
 from tests.fakeweb.generated import big_page, pdf_document, png_image, status_page
 from tests.fakeweb.messages import Reply, Request
 from tests.fakeweb.state import Override, State
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = SITE  # the static pages are the bundled sample web's, shared with `citewatch demo`
 
 #: `/slow/<seconds>/…` never sleeps longer than this, so a typo cannot hang the suite.
 MAX_SLEEP = 30.0

@@ -1,0 +1,1 @@
+"""The bundled sample web and the story ``citewatch demo`` tells on it (``story.py``)."""
