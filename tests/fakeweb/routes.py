@@ -7,7 +7,6 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import unquote
 
 from crawler.demo.content import SITE
