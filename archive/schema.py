@@ -61,6 +61,11 @@ pages = sa.Table(
     sa.Column("moved_to", sa.Text),
     # The capture that is "what the article cited"; no FK because captures point back here.
     sa.Column("baseline_capture_id", sa.Integer),
+    # For a dead page citewatch never captured: a copy found in a public web archive.
+    sa.Column("archived_copy", sa.Text),
+    sa.Column("archived_copy_time", UtcDateTime),
+    sa.Column("lookup_at", UtcDateTime),  # when the archives were last asked
+    sa.Column("lookup_reason", sa.Text),  # why nothing was found: not-archived, timeout…
 )
 
 watches = sa.Table(
@@ -136,7 +141,23 @@ events = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
 )
 
+
 # Each step upgrades the schema by one version: MIGRATIONS[n] takes version n+1 to n+2.
 # A new database is created from ``metadata`` directly and stamped with the latest version.
-MIGRATIONS: list[Callable[[Connection], Any]] = []
+def _add_columns(table: sa.Table, *names: str) -> Callable[[Connection], None]:
+    """A step adding ``names`` (declared on ``table`` above) to an existing database."""
+
+    def step(conn: Connection) -> None:
+        for name in names:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+    return step
+
+
+MIGRATIONS: list[Callable[[Connection], Any]] = [
+    # 2: archived copies of dead pages found in public web archives
+    _add_columns(pages, "archived_copy", "archived_copy_time", "lookup_at", "lookup_reason"),
+]
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

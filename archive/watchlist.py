@@ -5,6 +5,7 @@ Every function takes a Store and returns plain data; those dicts are what ``--js
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from archive.errors import InvalidUrl, WatchError
-from archive.schema import captures, links, pages, watches
+from archive.schema import captures, events, links, pages, watches
 from archive.store import Store
 from archive.times import iso
 from archive.units import format_duration
@@ -183,15 +184,35 @@ def status(store: Store, url: str | None = None) -> dict[str, Any]:
         rows = conn.execute(query).mappings().all()
         if url is not None and not rows:
             raise WatchError(f"{url} is not watched (see `citewatch list`)", url=url)
-        articles = [
-            {
-                **_watch_summary(row),
-                "reason": row["reason"],
-                "sources": _sources(conn, row["article_id"]),
-            }
-            for row in rows
-        ]
+        articles = []
+        for row in rows:
+            sources = _sources(conn, row["article_id"])
+            articles.append(
+                {
+                    **_watch_summary(row),
+                    "reason": row["reason"],
+                    "counts": dict(Counter(source["state"] for source in sources)),
+                    "sources": sources,
+                    "events": _latest_events(conn, row["article_id"]),
+                }
+            )
     return {"articles": articles}
+
+
+def _latest_events(conn: Connection, article_id: int, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest events of the article itself and of the sources it cites."""
+    cited = sa.select(links.c.source_id).where(links.c.article_id == article_id)
+    query = (
+        sa.select(events.c.at, events.c.kind, events.c.detail, pages.c.url)
+        .join(pages, pages.c.id == events.c.page_id)
+        .where(sa.or_(events.c.page_id == article_id, events.c.page_id.in_(cited)))
+        .order_by(events.c.at.desc(), events.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        {"at": iso(row.at), "kind": row.kind, "url": row.url, "detail": row.detail or {}}
+        for row in conn.execute(query)
+    ]
 
 
 def _sources(conn: Connection, article_id: int) -> list[dict[str, Any]]:
@@ -218,6 +239,11 @@ def _sources(conn: Connection, article_id: int) -> list[dict[str, Any]]:
             "last_checked": iso(row["last_checked"]),
             "captures": row["captures"],
             "dropped": iso(row["dropped"]),
+            "state_since": iso(row["state_since"]),
+            "moved_to": row["moved_to"],
+            # Dead and never captured by citewatch: a public archive's copy, when one was found.
+            "archived_copy": row["archived_copy"],
+            "archived_copy_time": iso(row["archived_copy_time"]),
         }
         for row in conn.execute(query).mappings()
     ]

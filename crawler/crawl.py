@@ -7,9 +7,12 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive import copies
 from archive.config import Config
 from archive.datadir import DataDir
 from archive.errors import CrawlFailed
+from archive.store import Store
+from archive.times import utcnow
 from crawler.settings import from_config
 from crawler.spiders.citations import CitationSpider
 
@@ -50,7 +53,21 @@ def run(
     if stats.get("finish_reason") != "finished":
         reason = stats.get("finish_reason") or "it did not start; see the log above"
         raise CrawlFailed(f"the crawl stopped early: {reason}")
-    return summary(stats)
+    result = summary(stats)
+    result["copies_found"] = _look_up_dead(config, settings.get("USER_AGENT"))
+    return result
+
+
+def _look_up_dead(config: Config, user_agent: str) -> int:
+    """Ask public web archives about the sources that died without a capture of ours."""
+    if not config.lookup.wayback:
+        return 0
+    store = Store.open(config.database.url)
+    try:
+        found = copies.look_up_dead(store, config.lookup, utcnow(), user_agent=user_agent)
+    finally:
+        store.close()
+    return found["found"]
 
 
 def summary(stats: dict[str, Any]) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def status(console: Console, data: dict[str, Any]) -> None:
         return
     for article in data["articles"]:
         checked = article["last_checked"] or "never"
+        counts = "  ".join(f"{n} {state(s)}" for s, n in sorted(article["counts"].items()))
         table = Table(
             "Source",
             "State",
@@ -67,7 +68,9 @@ def status(console: Console, data: dict[str, Any]) -> None:
             "HTTP",
             "Captures",
             "Last OK",
-            title=f"{escape(article['url'])}  {state(article['state'])}  (checked: {checked})",
+            "Note",
+            title=f"{escape(article['url'])}  {state(article['state'])}  (checked: {checked})"
+            + (f"\nsources: {counts}" if counts else ""),
             title_justify="left",
         )
         for source in article["sources"]:
@@ -78,10 +81,32 @@ def status(console: Console, data: dict[str, Any]) -> None:
                 str(source["http_status"] or ""),
                 str(source["captures"]),
                 source["last_ok"] or "",
+                escape(_note(source)),
             )
         if not article["sources"]:
-            table.add_row("(no sources found yet: run citewatch crawl)", "", "", "", "", "")
+            table.add_row("(no sources found yet: run citewatch crawl)", "", "", "", "", "", "")
         console.print(table)
+        for event in article["events"]:
+            style = EVENT_STYLES.get(event["kind"], "")
+            console.print(
+                f"  {event['at']}  [{style}]{event['kind']}[/]  {escape(event['url'])}"
+                f"  {escape(_detail(event['detail']))}"
+            )
+
+
+def _note(source: dict[str, Any]) -> str:
+    """What a reader needs next to a state: where it moved, or where a copy is kept."""
+    if source["moved_to"]:
+        return f"now at {source['moved_to']}"
+    if source["state"] in ("dead", "failing", "blocked") and source["last_ok"]:
+        return f"archived here when it answered (last {source['last_ok']})"
+    if source["archived_copy"]:
+        return f"copy: {source['archived_copy']}"
+    if source["state"] == "dead":
+        return "never captured; no public copy found"
+    if source["dropped"]:
+        return f"no longer cited since {source['dropped']}"
+    return ""
 
 
 def crawl_summary(console: Console, data: dict[str, Any]) -> None:

@@ -21,6 +21,9 @@ autothrottle = false
 per_site = 8
 timeout = 5
 retries = 0
+
+[lookup]
+wayback = false
 """
 
 

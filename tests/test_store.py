@@ -81,14 +81,38 @@ def test_older_database_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         conn.exec_driver_sql("ALTER TABLE pages ADD COLUMN note TEXT")
         applied.append(2)
 
-    # A future release with one migration step: version 1 → 2.
-    monkeypatch.setattr(schema, "MIGRATIONS", [add_column])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    # A future release with one more migration step.
+    future = schema.SCHEMA_VERSION + 1
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, add_column])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", future)
     store = Store.open(sqlite_url(tmp_path))
     assert applied == [2]
-    assert store.schema_version() == 2
+    assert store.schema_version() == future
     Store.open(sqlite_url(tmp_path))  # already current: nothing runs twice
     assert applied == [2]
+
+
+def test_first_schema_gains_the_archived_copy_columns(tmp_path: Path) -> None:
+    Store.open(sqlite_url(tmp_path)).close()
+    raw = sqlite3.connect(tmp_path / "citewatch.db")
+    for column in ("archived_copy", "archived_copy_time", "lookup_at", "lookup_reason"):
+        raw.execute(f"ALTER TABLE pages DROP COLUMN {column}")  # back to schema version 1
+    raw.execute("UPDATE citewatch_meta SET value='1' WHERE key='schema_version'")
+    raw.commit()
+    raw.close()
+    store = Store.open(sqlite_url(tmp_path))
+    assert store.schema_version() == schema.SCHEMA_VERSION == 2
+    with store.write() as conn:
+        conn.execute(
+            schema.pages.insert().values(
+                url="http://gone.org/", first_seen=datetime(2026, 1, 1, tzinfo=UTC),
+                archived_copy="https://web.archive.org/web/2016/http://gone.org/",
+                archived_copy_time=datetime(2016, 11, 1, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    with store.read() as conn:
+        row = conn.execute(sa.select(schema.pages)).mappings().one()
+    assert row["archived_copy_time"] == datetime(2016, 11, 1, tzinfo=UTC)
 
 
 def test_unopenable_database_is_a_store_error(tmp_path: Path) -> None:
