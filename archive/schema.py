@@ -115,6 +115,9 @@ captures = sa.Table(
     sa.Column("warc_offset", sa.BigInteger, nullable=False),
     sa.Column("warc_length", sa.BigInteger, nullable=False),
     sa.Column("warc_record_id", sa.Text, nullable=False),
+    # The validators of a response, sent back as If-None-Match / If-Modified-Since on recheck.
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
     sa.Index("ix_captures_page_time", "page_id", "fetched_at"),
 )
 
@@ -144,20 +147,25 @@ events = sa.Table(
 
 # Each step upgrades the schema by one version: MIGRATIONS[n] takes version n+1 to n+2.
 # A new database is created from ``metadata`` directly and stamped with the latest version.
-def _add_columns(table: sa.Table, *names: str) -> Callable[[Connection], None]:
-    """A step adding ``names`` (declared on ``table`` above) to an existing database."""
+def _add_columns(*columns: sa.Column[Any]) -> Callable[[Connection], None]:
+    """A step adding ``columns`` (as declared in the tables above) to an existing database."""
 
     def step(conn: Connection) -> None:
-        for name in names:
-            column = table.c[name]
+        for column in columns:
             kind = column.type.compile(dialect=conn.dialect)
-            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+            table = column.table.name
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"))
 
     return step
 
 
 MIGRATIONS: list[Callable[[Connection], Any]] = [
-    # 2: archived copies of dead pages found in public web archives
-    _add_columns(pages, "archived_copy", "archived_copy_time", "lookup_at", "lookup_reason"),
+    # 2: archived copies of dead pages found in public web archives; response validators
+    _add_columns(
+        *(pages.c[name] for name in ("archived_copy", "archived_copy_time", "lookup_at")),
+        pages.c.lookup_reason,
+        captures.c.etag,
+        captures.c.last_modified,
+    ),
 ]
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

@@ -92,11 +92,13 @@ def test_older_database_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert applied == [2]
 
 
-def test_first_schema_gains_the_archived_copy_columns(tmp_path: Path) -> None:
+def test_first_schema_gains_archived_copies_and_validators(tmp_path: Path) -> None:
     Store.open(sqlite_url(tmp_path)).close()
     raw = sqlite3.connect(tmp_path / "citewatch.db")
     for column in ("archived_copy", "archived_copy_time", "lookup_at", "lookup_reason"):
         raw.execute(f"ALTER TABLE pages DROP COLUMN {column}")  # back to schema version 1
+    for column in ("etag", "last_modified"):
+        raw.execute(f"ALTER TABLE captures DROP COLUMN {column}")
     raw.execute("UPDATE citewatch_meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
