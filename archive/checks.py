@@ -1,8 +1,8 @@
 """Recording one check of a page: its captures, its new state, and what it cites.
 
 The crawler hands over plain values (``CheckOutcome``); this module writes the ``captures``,
-``checks``, ``pages`` and ``links`` rows in one transaction, after the WARC
-records they point at were flushed.
+``checks``, ``pages`` and ``links`` rows of one or many checks in one transaction, after the
+WARC records they point at were flushed.
 """
 
 from __future__ import annotations
@@ -62,73 +62,243 @@ class CheckOutcome:
 def record(store: Store, outcome: CheckOutcome) -> dict[str, Any]:
     """Store ``outcome``; returns the page's new ``state`` and ``reason``, and whether its
     content is ``new`` (a payload unlike the page's previous capture)."""
-    reason: str | None
-    if outcome.failure is not None:
-        state, reason = health.judge_failure(outcome.failure)
-    elif outcome.http_status is not None:
-        state, reason = health.judge_answer(outcome.http_status)
-    else:
-        state, reason = "failing", "no-answer"
+    return record_many(store, [outcome])[0]
+
+
+def record_many(store: Store, outcomes: Sequence[CheckOutcome]) -> list[dict[str, Any]]:
+    """Store ``outcomes`` in order, in one transaction; a result per outcome, as ``record``.
+
+    The rows are exactly those ``record`` would write one outcome at a time, ids included,
+    but with a few statements for the whole batch (each with many rows) instead of several
+    per outcome and per citation: per-statement overhead was most of a crawl's database time.
+    """
+    if not outcomes:
+        return []
     with store.write() as conn:
-        page = _page(conn, outcome.url, outcome.checked_at)
-        previous = conn.execute(
-            sa.select(captures.c.payload_digest)
-            .where(captures.c.page_id == page["id"])
-            .order_by(captures.c.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        capture_ids = [_insert_capture(conn, page["id"], hop) for hop in outcome.captures]
-        conn.execute(
-            checks.insert().values(
-                page_id=page["id"],
-                checked_at=outcome.checked_at,
-                state=state,
-                reason=reason,
-                http_status=outcome.http_status,
-                capture_id=capture_ids[-1] if capture_ids else None,
+        batch = _Batch(conn, outcomes)
+        results = [batch.check(outcome) for outcome in outcomes]
+        batch.write()
+    return results
+
+
+class _Batch:
+    """The rows a batch of outcomes changes, worked out in memory and written at the end."""
+
+    def __init__(self, conn: Connection, outcomes: Sequence[CheckOutcome]) -> None:
+        self.conn = conn
+        self.pages = _pages(conn, outcomes)  # url -> the page's row as a dict, kept current
+        page_ids = [self.pages[o.url]["id"] for o in outcomes]
+        self.digests = _last_digests(conn, page_ids)  # page id -> its latest capture's digest
+        articles = [self.pages[o.url]["id"] for o in outcomes if o.citations is not None]
+        self.links = _links(conn, articles)  # article id -> source id -> the link row
+        self.checks: list[tuple[dict[str, Any], int | None]] = []  # (row, capture index)
+        self.captures: list[dict[str, Any]] = []
+        self.changed_pages: dict[int, dict[str, Any]] = {}
+        self.new_links: list[dict[str, Any]] = []  # in the order ``record`` would insert them
+
+    def check(self, outcome: CheckOutcome) -> dict[str, Any]:
+        state, reason = _judge(outcome)
+        page = self.pages[outcome.url]
+        previous = self.digests.get(page["id"])
+        for hop in outcome.captures:
+            self.captures.append(_capture_row(page["id"], hop))
+        self.checks.append(
+            (
+                {
+                    "page_id": page["id"],
+                    "checked_at": outcome.checked_at,
+                    "state": state,
+                    "reason": reason,
+                    "http_status": outcome.http_status,
+                },
+                len(self.captures) - 1 if outcome.captures else None,
             )
         )
-        _update_page(conn, page, state, reason, outcome)
+        page.update(_page_values(page, state, reason, outcome))
+        self.changed_pages[page["id"]] = page
         if outcome.citations is not None:
-            _update_links(conn, page["id"], outcome.citations, outcome.checked_at)
-    final = outcome.captures[-1].payload_digest if outcome.captures else None
+            self._cite(page["id"], outcome.citations, outcome.checked_at)
+        final = outcome.captures[-1].payload_digest if outcome.captures else None
+        if outcome.captures:
+            self.digests[page["id"]] = final
+        return {
+            "url": outcome.url,
+            "state": state,
+            "reason": reason,
+            "new": final is not None and final != previous,
+        }
+
+    def _cite(self, article_id: int, cited: Sequence[CitedLink], now: datetime) -> None:
+        """What the page cites now; links it no longer cites are marked dropped, not lost."""
+        links_of = self.links.setdefault(article_id, {})
+        seen: set[int] = set()
+        for position, link in enumerate(cited):
+            try:
+                url = normalize(link.url)
+            except InvalidUrl:
+                continue
+            source_id = self.pages[url]["id"]
+            if source_id in seen or source_id == article_id:
+                continue
+            seen.add(source_id)
+            row = links_of.get(source_id)
+            if row is None:
+                row = links_of[source_id] = {
+                    "id": None,
+                    "article_id": article_id,
+                    "source_id": source_id,
+                    "first_seen": now,
+                }
+                self.new_links.append(row)
+            row.update(
+                position=position,
+                anchor_text=link.text,
+                context=link.context,
+                last_seen=now,
+                dropped=None,
+                dirty=True,
+            )
+        for source_id, row in links_of.items():
+            if source_id not in seen and row["dropped"] is None:
+                row.update(dropped=now, dirty=True)
+
+    def write(self) -> None:
+        conn = self.conn
+        capture_ids: list[int] = []
+        if self.captures:
+            insert = captures.insert().returning(captures.c.id, sort_by_parameter_order=True)
+            capture_ids = list(conn.execute(insert, self.captures).scalars())
+        conn.execute(
+            checks.insert(),
+            [
+                {**row, "capture_id": None if index is None else capture_ids[index]}
+                for row, index in self.checks
+            ],
+        )
+        # Executed with many parameter sets, an UPDATE sets the columns their keys name.
+        by_id = pages.update().where(pages.c.id == sa.bindparam("page_id"))
+        conn.execute(
+            by_id,
+            [
+                {"page_id": page["id"], **{name: page[name] for name in _PAGE_COLUMNS}}
+                for page in self.changed_pages.values()
+            ],
+        )
+        if self.new_links:
+            conn.execute(
+                links.insert(), [{k: row[k] for k in _LINK_COLUMNS} for row in self.new_links]
+            )
+        changed = [
+            {"link_id": row["id"], **{k: row[k] for k in _LINK_CHANGES}}
+            for by_source in self.links.values()
+            for row in by_source.values()
+            if row["id"] is not None and row.get("dirty")
+        ]
+        if changed:
+            conn.execute(links.update().where(links.c.id == sa.bindparam("link_id")), changed)
+
+
+# What a check changes in its page's row, and in a link's.
+_PAGE_COLUMNS = (
+    "state",
+    "reason",
+    "http_status",
+    "last_checked",
+    "failures",
+    "first_failure",
+    "last_ok",
+    "state_since",
+)
+_LINK_CHANGES = ("position", "anchor_text", "context", "last_seen", "dropped")
+_LINK_COLUMNS = ("article_id", "source_id", "first_seen", *_LINK_CHANGES)
+# SQLite allows 32,766 parameters a statement; other databases fewer. Well under all of them.
+_CHUNK = 500
+
+
+def _judge(outcome: CheckOutcome) -> tuple[str, str | None]:
+    if outcome.failure is not None:
+        return health.judge_failure(outcome.failure)
+    if outcome.http_status is not None:
+        return health.judge_answer(outcome.http_status)
+    return "failing", "no-answer"
+
+
+def _pages(conn: Connection, outcomes: Sequence[CheckOutcome]) -> dict[str, dict[str, Any]]:
+    """The row of every page the outcomes check or cite; the missing ones are created, in the
+    order ``record`` would create them one outcome at a time (so with the same ids)."""
+    first_seen: dict[str, datetime] = {}
+    for outcome in outcomes:
+        first_seen.setdefault(outcome.url, outcome.checked_at)
+        for link in outcome.citations or ():
+            try:
+                first_seen.setdefault(normalize(link.url), outcome.checked_at)
+            except InvalidUrl:
+                continue
+    found = _select_pages(conn, list(first_seen))
+    missing = [url for url in first_seen if url not in found]
+    if missing:
+        conn.execute(
+            pages.insert(),
+            [{"url": url, "state": "pending", "first_seen": first_seen[url]} for url in missing],
+        )
+        found.update(_select_pages(conn, missing))
+    return found
+
+
+def _select_pages(conn: Connection, urls: list[str]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for start in range(0, len(urls), _CHUNK):
+        query = sa.select(pages).where(pages.c.url.in_(urls[start : start + _CHUNK]))
+        found.update({row["url"]: dict(row) for row in conn.execute(query).mappings()})
+    return found
+
+
+def _last_digests(conn: Connection, page_ids: list[int]) -> dict[int, str | None]:
+    ids = sorted(set(page_ids))
+    digests = {}
+    for start in range(0, len(ids), _CHUNK):
+        latest = (
+            sa.select(sa.func.max(captures.c.id))
+            .where(captures.c.page_id.in_(ids[start : start + _CHUNK]))
+            .group_by(captures.c.page_id)
+        )
+        query = sa.select(captures.c.page_id, captures.c.payload_digest).where(
+            captures.c.id.in_(latest.scalar_subquery())
+        )
+        digests.update({page_id: digest for page_id, digest in conn.execute(query)})
+    return digests
+
+
+def _links(conn: Connection, article_ids: list[int]) -> dict[int, dict[int, dict[str, Any]]]:
+    ids = sorted(set(article_ids))
+    found: dict[int, dict[int, dict[str, Any]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = sa.select(links).where(links.c.article_id.in_(ids[start : start + _CHUNK]))
+        for row in conn.execute(query).mappings():
+            found.setdefault(row["article_id"], {})[row["source_id"]] = dict(row)
+    return found
+
+
+def _capture_row(page_id: int, hop: CapturedResponse) -> dict[str, Any]:
     return {
-        "url": outcome.url,
-        "state": state,
-        "reason": reason,
-        "new": final is not None and final != previous,
+        "page_id": page_id,
+        "url": hop.url,
+        "fetched_at": hop.fetched_at,
+        "record_type": hop.record_type,
+        "http_status": hop.http_status,
+        "mime": hop.mime,
+        "payload_digest": hop.payload_digest,
+        "truncated": hop.truncated,
+        "warc_file": hop.warc_file,
+        "warc_offset": hop.warc_offset,
+        "warc_length": hop.warc_length,
+        "warc_record_id": hop.record_id,
     }
 
 
-def _page(conn: Connection, url: str, now: datetime) -> Any:
-    row = conn.execute(sa.select(pages).where(pages.c.url == url)).mappings().first()
-    if row is None:
-        conn.execute(pages.insert().values(url=url, state="pending", first_seen=now))
-        row = conn.execute(sa.select(pages).where(pages.c.url == url)).mappings().one()
-    return row
-
-
-def _insert_capture(conn: Connection, page_id: int, hop: CapturedResponse) -> int:
-    insert = captures.insert().values(
-        page_id=page_id,
-        url=hop.url,
-        fetched_at=hop.fetched_at,
-        record_type=hop.record_type,
-        http_status=hop.http_status,
-        mime=hop.mime,
-        payload_digest=hop.payload_digest,
-        truncated=hop.truncated,
-        warc_file=hop.warc_file,
-        warc_offset=hop.warc_offset,
-        warc_length=hop.warc_length,
-        warc_record_id=hop.record_id,
-    )
-    return int(conn.execute(insert.returning(captures.c.id)).scalar_one())
-
-
-def _update_page(
-    conn: Connection, page: Any, state: str, reason: str | None, outcome: CheckOutcome
-) -> None:
+def _page_values(
+    page: dict[str, Any], state: str, reason: str | None, outcome: CheckOutcome
+) -> dict[str, Any]:
     now = outcome.checked_at
     failed = state == "failing"
     values: dict[str, Any] = {
@@ -143,42 +313,4 @@ def _update_page(
         values["last_ok"] = now
     if state != page["state"]:
         values["state_since"] = now
-    conn.execute(pages.update().where(pages.c.id == page["id"]).values(**values))
-
-
-def _update_links(
-    conn: Connection, article_id: int, cited: Sequence[CitedLink], now: datetime
-) -> None:
-    """Record what the page cites now; links it no longer cites are marked dropped, not lost."""
-    seen: set[int] = set()
-    for position, link in enumerate(cited):
-        try:
-            url = normalize(link.url)
-        except InvalidUrl:
-            continue
-        source = _page(conn, url, now)
-        if source["id"] in seen or source["id"] == article_id:
-            continue
-        seen.add(source["id"])
-        values = {
-            "position": position,
-            "anchor_text": link.text,
-            "context": link.context,
-            "last_seen": now,
-            "dropped": None,
-        }
-        updated = conn.execute(
-            links.update()
-            .where(links.c.article_id == article_id, links.c.source_id == source["id"])
-            .values(**values)
-        )
-        if updated.rowcount == 0:
-            conn.execute(
-                links.insert().values(
-                    article_id=article_id, source_id=source["id"], first_seen=now, **values
-                )
-            )
-    stale = sa.and_(links.c.article_id == article_id, links.c.dropped.is_(None))
-    if seen:
-        stale = sa.and_(stale, links.c.source_id.not_in(seen))
-    conn.execute(links.update().where(stale).values(dropped=now))
+    return values
