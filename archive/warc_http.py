@@ -76,6 +76,14 @@ def header_bytes(value: HeaderText) -> bytes:
     return raw
 
 
+def mime_type(content_type: bytes | str | None) -> str | None:
+    """The media type of a ``Content-Type`` value, lower-cased and without parameters."""
+    if not content_type:
+        return None
+    raw = header_bytes(content_type)
+    return raw.split(b";", 1)[0].strip().decode("latin-1").lower() or None
+
+
 def wire_protocol(protocol: str | None) -> tuple[str, str | None]:
     """Map a negotiated protocol to (status-line version, ``WARC-Protocol`` value or None).
 

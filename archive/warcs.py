@@ -26,7 +26,7 @@ from typing import IO
 
 from archive.errors import ArchiveError
 from archive.times import utcnow
-from archive.warc_http import Exchange, HttpRequest, HttpResponse, Truncation
+from archive.warc_http import Exchange, HttpRequest, HttpResponse, Truncation, mime_type
 from archive.warc_reading import StoredRecord, iter_records, read_record
 from archive.warc_records import (
     FieldList,
@@ -63,6 +63,7 @@ __all__ = [
     "Truncation",
     "WarcWriter",
     "iter_records",
+    "mime_type",
     "read_record",
     "recover_open_files",
     "sha1_digest",

@@ -21,6 +21,7 @@ from archive.errors import InvalidUrl
 from archive.store import Store
 from archive.times import utcnow
 from archive.urls import normalize
+from archive.warcs import mime_type
 from crawler import citations
 from crawler.failures import failure_reason
 from crawler.items import PageResult
@@ -77,7 +78,7 @@ class CitationSpider(scrapy.Spider):
             fetched_at=utcnow(),
             final_url=response.url,
             http_status=response.status,
-            mime=_mime(response),
+            mime=mime_type(response.headers.get(b"Content-Type")),
             captures=list(response.meta.get("citewatch_captures", [])),
             body=response.body,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
@@ -111,10 +112,3 @@ class CitationSpider(scrapy.Spider):
             failure=failure_reason(failure),
             captures=list(request.meta.get("citewatch_captures", [])),
         )
-
-
-def _mime(response: Response) -> str | None:
-    value = response.headers.get(b"Content-Type")
-    if not value:
-        return None
-    return value.split(b";", 1)[0].strip().decode("latin-1").lower() or None
