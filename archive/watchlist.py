@@ -21,6 +21,9 @@ from archive.times import iso
 from archive.units import format_duration
 from archive.urls import normalize
 
+# URLs per statement: well under every database's limit on bound parameters.
+_CHUNK = 500
+
 STATES = ("pending", "ok", "changed", "moved", "blocked", "failing", "dead", "skipped")
 
 
@@ -68,31 +71,41 @@ def _strip_trailing_comment(text: str) -> str:
 
 
 def add(store: Store, requests: Sequence[WatchRequest], now: datetime) -> dict[str, Any]:
-    """Watch each URL not watched yet; returns ``{"added": [...], "already_watched": [...]}``."""
+    """Watch each URL not watched yet; returns ``{"added": [...], "already_watched": [...]}``.
+
+    Written a chunk of URLs at a time with many-row statements: a watch file of 100,000 lines
+    is a few hundred statements, not several per line.
+    """
+    unique = list({request.url: request for request in requests}.values())
     added: list[str] = []
     already: list[str] = []
     with store.write() as conn:
-        for request in requests:
-            if request.url in added or request.url in already:
-                continue
-            page_id = _page_id(conn, request.url, now)
-            exists = conn.execute(
-                sa.select(watches.c.id).where(watches.c.page_id == page_id)
-            ).first()
-            if exists:
-                already.append(request.url)
-                continue
-            conn.execute(
-                watches.insert().values(
-                    page_id=page_id,
-                    every=request.every,
-                    depth=request.depth,
-                    tags=list(request.tags),
-                    added=now,
-                    next_due=now,
-                )
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            ids = _page_ids(conn, [request.url for request in chunk], now)
+            watched = set(
+                conn.execute(
+                    sa.select(watches.c.page_id).where(watches.c.page_id.in_(ids.values()))
+                ).scalars()
             )
-            added.append(request.url)
+            new = [request for request in chunk if ids[request.url] not in watched]
+            already.extend(request.url for request in chunk if ids[request.url] in watched)
+            if new:
+                conn.execute(
+                    watches.insert(),
+                    [
+                        {
+                            "page_id": ids[request.url],
+                            "every": request.every,
+                            "depth": request.depth,
+                            "tags": list(request.tags),
+                            "added": now,
+                            "next_due": now,
+                        }
+                        for request in new
+                    ],
+                )
+            added.extend(request.url for request in new)
     return {"added": added, "already_watched": already}
 
 
@@ -281,10 +294,14 @@ def due_watches(
         last_id = rows[-1].id
 
 
-def _page_id(conn: Connection, url: str, now: datetime) -> int:
-    """The id of the page row for ``url``, created pending if citewatch has never seen it."""
-    found = conn.execute(sa.select(pages.c.id).where(pages.c.url == url)).scalar_one_or_none()
-    if found is not None:
-        return int(found)
-    insert = pages.insert().values(url=url, state="pending", first_seen=now)
-    return int(conn.execute(insert.returning(pages.c.id)).scalar_one())
+def _page_ids(conn: Connection, urls: list[str], now: datetime) -> dict[str, int]:
+    """The page row id of each URL, creating pending rows for URLs citewatch has never seen."""
+    query = sa.select(pages.c.url, pages.c.id)
+    found = dict(conn.execute(query.where(pages.c.url.in_(urls))).tuples().all())
+    missing = [url for url in urls if url not in found]
+    if missing:
+        conn.execute(
+            pages.insert(), [{"url": url, "state": "pending", "first_seen": now} for url in missing]
+        )
+        found.update(conn.execute(query.where(pages.c.url.in_(missing))).tuples().all())
+    return found
