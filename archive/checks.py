@@ -7,7 +7,7 @@ WARC records they point at were flushed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from archive import health
+from archive.assessment import ChangePolicy, assess
 from archive.errors import InvalidUrl
-from archive.schema import captures, checks, links, pages
+from archive.schema import captures, checks, events, links, pages
 from archive.store import Store
+from archive.text import ExtractedText
 from archive.urls import normalize
 
 
@@ -37,6 +39,8 @@ class CapturedResponse:
     payload_digest: str | None
     record_type: str = "response"
     truncated: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,22 @@ class CheckOutcome:
     failure: str | None = None  # why no answer came: dns-error, timeout, private-address…
     captures: Sequence[CapturedResponse] = ()
     citations: Sequence[CitedLink] | None = None  # None: the page was not parsed
+    text: ExtractedText | None = None  # of the final answer; None: not extracted this time
+    headers: Mapping[str, str] = field(default_factory=dict)  # of the final answer
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def record(store: Store, outcome: CheckOutcome) -> dict[str, Any]:
+def record(
+    store: Store, outcome: CheckOutcome, policy: ChangePolicy | None = None
+) -> dict[str, Any]:
     """Store ``outcome``; returns the page's new ``state`` and ``reason``, and whether its
     content is ``new`` (a payload unlike the page's previous capture)."""
-    return record_many(store, [outcome])[0]
+    return record_many(store, [outcome], policy)[0]
 
 
-def record_many(store: Store, outcomes: Sequence[CheckOutcome]) -> list[dict[str, Any]]:
+def record_many(
+    store: Store, outcomes: Sequence[CheckOutcome], policy: ChangePolicy | None = None
+) -> list[dict[str, Any]]:
     """Store ``outcomes`` in order, in one transaction; a result per outcome, as ``record``.
 
     The rows are exactly those ``record`` would write one outcome at a time, ids included,
@@ -75,7 +85,7 @@ def record_many(store: Store, outcomes: Sequence[CheckOutcome]) -> list[dict[str
     if not outcomes:
         return []
     with store.write() as conn:
-        batch = _Batch(conn, outcomes)
+        batch = _Batch(conn, outcomes, policy or ChangePolicy())
         results = [batch.check(outcome) for outcome in outcomes]
         batch.write()
     return results
@@ -84,8 +94,11 @@ def record_many(store: Store, outcomes: Sequence[CheckOutcome]) -> list[dict[str
 class _Batch:
     """The rows a batch of outcomes changes, worked out in memory and written at the end."""
 
-    def __init__(self, conn: Connection, outcomes: Sequence[CheckOutcome]) -> None:
+    def __init__(
+        self, conn: Connection, outcomes: Sequence[CheckOutcome], policy: ChangePolicy
+    ) -> None:
         self.conn = conn
+        self.policy = policy
         self.pages = _pages(conn, outcomes)  # url -> the page's row as a dict, kept current
         page_ids = [self.pages[o.url]["id"] for o in outcomes]
         self.digests = _last_digests(conn, page_ids)  # page id -> its latest capture's digest
@@ -95,13 +108,35 @@ class _Batch:
         self.captures: list[dict[str, Any]] = []
         self.changed_pages: dict[int, dict[str, Any]] = {}
         self.new_links: list[dict[str, Any]] = []  # in the order ``record`` would insert them
+        self.events: list[dict[str, Any]] = []
+        self.baselines: dict[int, int] = {}  # page id -> index of its new baseline capture
 
     def check(self, outcome: CheckOutcome) -> dict[str, Any]:
-        state, reason = _judge(outcome)
         page = self.pages[outcome.url]
+        final = outcome.captures[-1] if outcome.captures else None
+        verdict = assess(
+            self.conn,
+            page,
+            checked_at=outcome.checked_at,
+            hops=[(hop.url, hop.http_status) for hop in outcome.captures],
+            payload_digest=final.payload_digest if final else None,
+            failure=outcome.failure,
+            extracted=outcome.text,
+            headers=outcome.headers,
+            policy=self.policy,
+        )
+        state, reason = verdict.verdict.state, verdict.verdict.reason
         previous = self.digests.get(page["id"])
         for hop in outcome.captures:
             self.captures.append(_capture_row(page["id"], hop))
+        if final is not None and verdict.text is not None:
+            self.captures[-1].update(verdict.text.columns())
+        if verdict.becomes_baseline:
+            self.baselines[page["id"]] = len(self.captures) - 1
+        self.events.extend(
+            {"page_id": page["id"], "at": outcome.checked_at, "kind": kind, "detail": detail}
+            for kind, detail in verdict.verdict.events
+        )
         self.checks.append(
             (
                 {
@@ -114,18 +149,18 @@ class _Batch:
                 len(self.captures) - 1 if outcome.captures else None,
             )
         )
-        page.update(_page_values(page, state, reason, outcome))
+        page.update(_page_values(verdict.verdict, outcome))
         self.changed_pages[page["id"]] = page
         if outcome.citations is not None:
             self._cite(page["id"], outcome.citations, outcome.checked_at)
-        final = outcome.captures[-1].payload_digest if outcome.captures else None
-        if outcome.captures:
-            self.digests[page["id"]] = final
+        digest = final.payload_digest if final is not None else None
+        if final is not None:
+            self.digests[page["id"]] = digest
         return {
             "url": outcome.url,
             "state": state,
             "reason": reason,
-            "new": final is not None and final != previous,
+            "new": digest is not None and digest != previous,
         }
 
     def _cite(self, article_id: int, cited: Sequence[CitedLink], now: datetime) -> None:
@@ -162,12 +197,17 @@ class _Batch:
             if source_id not in seen and row["dropped"] is None:
                 row.update(dropped=now, dirty=True)
 
+    def pages_by_id(self, page_id: int) -> dict[str, Any]:
+        return self.changed_pages[page_id]
+
     def write(self) -> None:
         conn = self.conn
         capture_ids: list[int] = []
         if self.captures:
             insert = captures.insert().returning(captures.c.id, sort_by_parameter_order=True)
             capture_ids = list(conn.execute(insert, self.captures).scalars())
+        for page_id, index in self.baselines.items():
+            self.pages_by_id(page_id)["baseline_capture_id"] = capture_ids[index]
         conn.execute(
             checks.insert(),
             [
@@ -184,6 +224,8 @@ class _Batch:
                 for page in self.changed_pages.values()
             ],
         )
+        if self.events:
+            conn.execute(events.insert(), self.events)
         if self.new_links:
             conn.execute(
                 links.insert(), [{k: row[k] for k in _LINK_COLUMNS} for row in self.new_links]
@@ -208,19 +250,13 @@ _PAGE_COLUMNS = (
     "first_failure",
     "last_ok",
     "state_since",
+    "moved_to",
+    "baseline_capture_id",
 )
 _LINK_CHANGES = ("position", "anchor_text", "context", "last_seen", "dropped")
 _LINK_COLUMNS = ("article_id", "source_id", "first_seen", *_LINK_CHANGES)
 # SQLite allows 32,766 parameters a statement; other databases fewer. Well under all of them.
 _CHUNK = 500
-
-
-def _judge(outcome: CheckOutcome) -> tuple[str, str | None]:
-    if outcome.failure is not None:
-        return health.judge_failure(outcome.failure)
-    if outcome.http_status is not None:
-        return health.judge_answer(outcome.http_status)
-    return "failing", "no-answer"
 
 
 def _pages(conn: Connection, outcomes: Sequence[CheckOutcome]) -> dict[str, dict[str, Any]]:
@@ -293,24 +329,26 @@ def _capture_row(page_id: int, hop: CapturedResponse) -> dict[str, Any]:
         "warc_offset": hop.warc_offset,
         "warc_length": hop.warc_length,
         "warc_record_id": hop.record_id,
+        "etag": hop.etag,
+        "last_modified": hop.last_modified,
+        # Set on the final answer's row once its text is known.
+        "text": None,
+        "text_digest": None,
+        "text_reason": None,
+        "title": None,
     }
 
 
-def _page_values(
-    page: dict[str, Any], state: str, reason: str | None, outcome: CheckOutcome
-) -> dict[str, Any]:
-    now = outcome.checked_at
-    failed = state == "failing"
-    values: dict[str, Any] = {
-        "state": state,
-        "reason": reason,
+def _page_values(verdict: health.Verdict, outcome: CheckOutcome) -> dict[str, Any]:
+    """The page row's new values: the verdict's, and what this check saw."""
+    return {
+        "state": verdict.state,
+        "reason": verdict.reason,
         "http_status": outcome.http_status,
-        "last_checked": now,
-        "failures": page["failures"] + 1 if failed else 0,
-        "first_failure": (page["first_failure"] or now) if failed else None,
+        "last_checked": outcome.checked_at,
+        "failures": verdict.failures,
+        "first_failure": verdict.first_failure,
+        "last_ok": verdict.last_ok,
+        "state_since": verdict.state_since,
+        "moved_to": verdict.moved_to,
     }
-    if state == "ok":
-        values["last_ok"] = now
-    if state != page["state"]:
-        values["state_since"] = now
-    return values

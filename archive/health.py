@@ -107,6 +107,9 @@ class Observation:
     text: str | None = None  # extracted text (None: not extracted, e.g. an image)
     text_digest: str | None = None  # of the text with noise removed
     changed_from_baseline: bool | None = None  # None: no baseline or nothing to compare
+    # Where the baseline was answered (after its redirects); None: no baseline yet. A page is
+    # moved only when it now lives somewhere else than when the article cited it.
+    baseline_url: str | None = None
     change_summary: str = ""
     # The soft-404 probe: similarity of this text to the site's answer for a random unknown
     # path, or that answer's text to compute it from; and where the probe ended.
@@ -304,8 +307,12 @@ def _answered(previous: PageHistory, check: Observation) -> Verdict:
 
 
 def _moved(check: Observation, final: str) -> bool:
-    """A permanent redirect, every hop of it, to another page that is not a front page."""
+    """A permanent redirect, every hop of it, to another page that is not a front page, and
+    not where the page already was when the article cited it (a citation of a redirecting URL
+    is not news)."""
     if not check.redirects or any(s not in PERMANENT_REDIRECTS for _, s in check.redirects):
+        return False
+    if check.baseline_url is None or same_page(check.baseline_url, final):
         return False
     # http→https, www. and trailing-slash redirects keep the page where it was.
     return not same_page(check.cited_url, final) and not is_home(final)

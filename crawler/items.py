@@ -23,3 +23,5 @@ class PageResult:
     citations: list[Any] | None = None  # crawler.citations.Citation, for parsed pages
     body: bytes = b""
     encoding: str | None = None
+    text: Any = None  # archive.text.ExtractedText; None: not extracted (off, or unchanged)
+    headers: dict[str, str] = field(default_factory=dict)  # of the final answer

@@ -43,6 +43,12 @@ def from_config(config: Config, data: datadir.DataDir) -> dict[str, Any]:
         "CITEWATCH_WARC_GZIP_LEVEL": config.warc.gzip_level,
         "CITEWATCH_ALLOW_PRIVATE": crawl.allow_private,
         "CITEWATCH_MAX_SIZE": crawl.max_size,
+        "CITEWATCH_TEXT_EXTRACT": config.text.extract,
+        "CITEWATCH_TEXT_PDF": config.text.pdf,
+        "CITEWATCH_CHANGE_IGNORE": list(config.change.ignore),
+        "CITEWATCH_DEAD_AFTER_FAILURES": config.dead.after_failures,
+        "CITEWATCH_DEAD_AFTER_DAYS": config.dead.after_days,
+        "CITEWATCH_SOFT404_SIMILARITY": config.dead.soft404_similarity,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_site,
         "REDIRECT_MAX_TIMES": crawl.max_redirects,
@@ -74,6 +80,8 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     # WARC records first: the database only ever points at bytes already written.
     "crawler.pipelines.citation_record.CitationRecordPipeline": 100,
+    # Text extracted in worker processes; the store needs it to judge a change.
+    "crawler.pipelines.text_extraction.TextExtractionPipeline": 200,
     "crawler.pipelines.store.StorePipeline": 300,
 }
 # Scrapy's HTTP/1.1 handler, keeping each answer's reason phrase for the WARC status line.

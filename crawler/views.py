@@ -96,10 +96,10 @@ def status(console: Console, data: dict[str, Any]) -> None:
 
 def _note(source: dict[str, Any]) -> str:
     """What a reader needs next to a state: where it moved, or where a copy is kept."""
-    if source["moved_to"]:
-        return f"now at {source['moved_to']}"
     if source["state"] in ("dead", "failing", "blocked") and source["last_ok"]:
         return f"archived here when it answered (last {source['last_ok']})"
+    if source["moved_to"]:
+        return f"now at {source['moved_to']}"
     if source["archived_copy"]:
         return f"copy: {source['archived_copy']}"
     if source["state"] == "dead":

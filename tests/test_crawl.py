@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demo.content import SITE
 from tests.crawling import citewatch, make_data_dir, warc_records, warcio_check
 from tests.fakeweb import FakeWeb, Site
 
@@ -86,9 +87,7 @@ def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) ->
     assert {c["url"] for c in cited} == set(sources)
     assert any(c["text"] == "l’ambassadeur russe V. Tchurkin" for c in cited)
     # The article's body is in its response record byte for byte.
-    served = (Path(__file__).parent / "fakeweb/pages/articles/alep.html").read_text(
-        encoding="utf-8"
-    )
+    served = (SITE / "articles/alep.html").read_text(encoding="utf-8")
     stored = by_uri[article].raw_body.decode("utf-8")
     assert stored == served.replace("{{base}}", fakeweb.base_url)
 
@@ -114,7 +113,7 @@ def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Pa
     }
     gzipped = responses[cited["gzip"]]
     assert gzipped.http_headers.get_header("Content-Encoding") == "gzip"
-    original = (Path(__file__).parent / "fakeweb/pages/sources/blog-post.html").read_bytes()
+    original = (SITE / "sources/blog-post.html").read_bytes()
     assert gzip.decompress(gzipped.raw_body) == original.replace(
         b"{{base}}", fakeweb.base_url.encode()
     )

@@ -60,6 +60,7 @@ def check(**changes: Any) -> Observation:
         "text": ARTICLE,
         "text_digest": "sha1:baseline",
         "changed_from_baseline": False,
+        "baseline_url": CITED,  # the article cited the page where it then was
     }
     values.update(changes)
     return Observation(**values)
@@ -643,6 +644,15 @@ def test_permanent_move_to_another_deep_url() -> None:
     assert verdicts[0].events[0].detail == {"from": CITED, "to": MOVED_TO, "http_status": 301}
 
 
+def test_a_citation_that_already_redirected_is_not_moved() -> None:
+    # The article cited a URL that redirected to MOVED_TO already: that is where it was cited.
+    already = check(redirects=((CITED, 301),), final_url=MOVED_TO, baseline_url=MOVED_TO)
+    first = check(redirects=((CITED, 301),), final_url=MOVED_TO, baseline_url=None,
+                  changed_from_baseline=None)  # fmt: skip
+    verdicts = run([first, already])
+    assert [(v.state, v.moved_to, kinds(v)) for v in verdicts] == [("ok", None, [])] * 2
+
+
 def test_move_through_a_canonical_redirect_too() -> None:
     http = CITED.replace("https:", "http:")
     moved = check(cited_url=http, redirects=((http, 301), (CITED, 308)), final_url=MOVED_TO)
@@ -729,7 +739,9 @@ def test_event_details_are_json_ready() -> None:
 
 def test_observation_from_the_hops_of_a_fetch() -> None:
     hops = [(CITED, 301), (MOVED_TO, 200)]
-    observed = Observation.from_hops(CITED, T0, hops, text=ARTICLE, changed_from_baseline=False)
+    observed = Observation.from_hops(
+        CITED, T0, hops, text=ARTICLE, changed_from_baseline=False, baseline_url=CITED
+    )
     assert (observed.redirects, observed.final_url, observed.http_status) == (
         ((CITED, 301),),
         MOVED_TO,

@@ -26,6 +26,7 @@ import pytest
 from archive import cdxj
 from archive.errors import ArchiveError
 from archive.warcs import Exchange, HttpRequest, HttpResponse, WarcWriter
+from crawler.demo.content import SITE
 from tests.crawling import BIN, citewatch, make_data_dir
 from tests.fakeweb import FakeWeb
 
@@ -37,7 +38,7 @@ COLLECTION = "citewatch"
 # pywb imports gevent and loads its templates before it answers: seconds on an idle machine.
 START_TIMEOUT = 90
 REQUEST_TIMEOUT = 20
-PAGES = Path(__file__).parent / "fakeweb" / "pages"
+PAGES = SITE  # the pages the fake web serves
 # Sentences of the French article, typographic apostrophes and accents included.
 ARTICLE_SENTENCES = (
     "Cela fait deux semaines que ni la Russie, ni la Syrie ne font voler d’avions au-dessus d’Alep",

@@ -26,6 +26,8 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from archive import checks, watchlist
+from archive.assessment import ChangePolicy
+from archive.health import DeadRules
 from archive.store import Store
 from archive.times import utcnow
 from crawler.items import PageResult
@@ -48,8 +50,10 @@ class StorePipeline:
         *,
         batch_size: int = BATCH_SIZE,
         interval: float = INTERVAL,
+        policy: ChangePolicy | None = None,
     ) -> None:
         self.store = store
+        self.policy = policy or ChangePolicy()
         self.stats = crawler.stats if crawler is not None else None
         self.batch_size = batch_size
         self.interval = interval
@@ -66,7 +70,7 @@ class StorePipeline:
         url = crawler.settings.get("CITEWATCH_DATABASE_URL")
         if not url:
             raise NotConfigured("CITEWATCH_DATABASE_URL is not set")
-        pipeline = cls(Store.open(url), crawler)
+        pipeline = cls(Store.open(url), crawler, policy=_policy(crawler.settings))
         crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
         return pipeline
 
@@ -96,7 +100,7 @@ class StorePipeline:
         if not batch:
             return succeed(None)
         outcomes = [outcome for _, outcome in batch]
-        written = self._in_writer(checks.record_many, self.store, outcomes)
+        written = self._in_writer(checks.record_many, self.store, outcomes, self.policy)
         written.addCallbacks(
             self._recorded, self._failed, callbackArgs=(batch,), errbackArgs=(batch,)
         )
@@ -121,7 +125,7 @@ class StorePipeline:
         results: list[dict[str, Any] | None] = []
         for item, outcome in batch:
             try:
-                results.append(checks.record(self.store, outcome))
+                results.append(checks.record(self.store, outcome, self.policy))
             except Exception:
                 logger.exception("cannot store the check of %s", item.url)
                 results.append(None)
@@ -177,6 +181,16 @@ def _reactor() -> Any:
     return reactor
 
 
+def _policy(settings: Any) -> ChangePolicy:
+    """The judging rules from the crawl's settings (``dead.*``, ``change.ignore``)."""
+    rules = DeadRules(
+        after_failures=settings.getint("CITEWATCH_DEAD_AFTER_FAILURES", 3),
+        after_days=settings.getfloat("CITEWATCH_DEAD_AFTER_DAYS", 3.0),
+        soft404_similarity=settings.getfloat("CITEWATCH_SOFT404_SIMILARITY", 0.9),
+    )
+    return ChangePolicy(rules, tuple(settings.getlist("CITEWATCH_CHANGE_IGNORE")))
+
+
 def _outcome(item: PageResult) -> checks.CheckOutcome:
     citations = None
     if item.citations is not None:
@@ -188,6 +202,8 @@ def _outcome(item: PageResult) -> checks.CheckOutcome:
         failure=item.failure,
         captures=item.captures,
         citations=citations,
+        text=item.text,
+        headers=item.headers,
     )
 
 

@@ -1,0 +1,103 @@
+"""Item pipeline: the clean text of each new payload, extracted in worker processes.
+
+trafilatura costs ~30 ms a page, as much as everything else a crawl does: run inline it would
+halve the crawl. So pages go to a pool of processes (one per core by default) while the crawl
+carries on, and a payload identical to the page's previous capture is never extracted again:
+the store reuses that capture's text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from archive import text, versions
+from archive.store import Store
+from crawler.items import PageResult
+
+logger = logging.getLogger(__name__)
+
+# Payloads worth a worker's time; anything else gets its reason without leaving the process.
+EXTRACTABLE = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
+
+
+class TextExtractionPipeline:
+    def __init__(self, store: Store, *, pdf: bool, workers: int) -> None:
+        self.store = store
+        self.pdf = pdf
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TextExtractionPipeline:
+        settings = crawler.settings
+        if not settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
+            raise NotConfigured("text extraction is off (text.extract = false)")
+        url = settings.get("CITEWATCH_DATABASE_URL")
+        if not url:
+            raise NotConfigured("CITEWATCH_DATABASE_URL is not set")
+        workers = settings.getint("CITEWATCH_TEXT_WORKERS") or os.cpu_count() or 1
+        pipeline = cls(
+            Store.open(url), pdf=settings.getbool("CITEWATCH_TEXT_PDF", True), workers=workers
+        )
+        crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
+        return pipeline
+
+    def _workers(self) -> ProcessPoolExecutor:
+        """The pool, started on first use: a crawl with nothing to extract never pays for it."""
+        if self.pool is None:
+            # Forking this process (a reactor, writer threads) is unsafe; a fork server is
+            # started clean, imports the extractor once, and forks each worker from there.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["archive.text"])
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self.pool
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageResult) or not _wants_text(item):
+            return item
+        digest = item.captures[-1].payload_digest
+        if digest is not None and digest == versions.latest_payload_digest(self.store, item.url):
+            return item  # unchanged payload: the store carries the previous text over
+        if item.captures[-1].truncated is not None:  # part of a page is not that page
+            item.text = text.ExtractedText.failed(f"truncated-{item.captures[-1].truncated}")
+            return item
+        if not _extractable(item.mime):
+            item.text = text.ExtractedText.failed(f"unsupported-type:{item.mime}")
+            return item
+        content_type = f"{item.mime}; charset={item.encoding}" if item.encoding else item.mime
+        future = self._workers().submit(
+            text.extract, item.body, url=item.final_url or item.url, content_type=content_type,
+            mime=item.mime, pdf=self.pdf,
+        )  # fmt: skip
+        try:
+            item.text = await asyncio.wrap_future(future)
+        except BrokenProcessPool:  # a worker died (out of memory on a huge PDF…): carry on
+            logger.warning("text extraction of %s killed its worker", item.url)
+            self.pool = None  # the next page gets a fresh pool
+            item.text = text.ExtractedText.failed("extract-error: the worker process died")
+        return item
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.store.close()
+
+
+def _wants_text(item: PageResult) -> bool:
+    ok = item.http_status is not None and 200 <= item.http_status < 300
+    return ok and bool(item.captures)
+
+
+def _extractable(mime: str | None) -> bool:
+    return mime is None or mime.startswith(EXTRACTABLE)
