@@ -9,6 +9,7 @@ the verdict with the rows to write.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +67,7 @@ def assess(
     failure: str | None,
     extracted: ExtractedText | None,
     headers: Mapping[str, str] | None = None,
+    probe: Mapping[str, Any] | None = None,
     policy: ChangePolicy | None = None,
 ) -> Assessment:
     """The verdict on this check of ``page`` (a ``pages`` row) and the text of its capture."""
@@ -76,6 +78,7 @@ def assess(
     baseline = _capture(conn, page["baseline_capture_id"])
     changed: bool | None = None
     summary = ""
+    measured: dict[str, Any] = {}
     if baseline is not None and text is not None and text.text_digest and baseline["text_digest"]:
         changed = text.text_digest != baseline["text_digest"]
         news = previous is None or text.text_digest != previous["text_digest"]
@@ -83,6 +86,7 @@ def assess(
             # Diffing is the costly part: only when this text is new, to describe the change.
             compared = diff(baseline["text"] or "", text.text or "", ignore=policy.ignore)
             summary = compared.summary.describe()
+            measured = compared.summary.to_json()  # sentences and characters, similarity
     seen: dict[str, Any] = {
         "headers": dict(headers or {}),
         "title": text.title if text else None,
@@ -90,6 +94,8 @@ def assess(
         "text_digest": text.text_digest if text else None,
         "changed_from_baseline": changed,
         "baseline_url": baseline["url"] if baseline is not None else None,
+        "probe_text": probe.get("text") if probe else None,
+        "probe_url": probe.get("url") if probe else None,
         "change_summary": summary,
     }
     if failure is not None:  # no final answer, though redirects may have come before it
@@ -110,6 +116,13 @@ def assess(
         text_digest=previous["text_digest"] if previous is not None else None,
     )
     verdict = health.judge(history, observation, policy.rules)
+    if measured:  # a change event says how much changed, not only that it did
+        events = tuple(
+            health.Event(kind, {**detail, "size": measured}) if kind == "changed" else event
+            for event in verdict.events
+            for kind, detail in [event]
+        )
+        verdict = dataclasses.replace(verdict, events=events)
     becomes_baseline = (
         baseline is None
         and verdict.state == "ok"

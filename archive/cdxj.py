@@ -34,6 +34,10 @@ WARC_SUFFIXES = (".warc.gz", ".warc")
 # records (extracted text) describe a capture, and pywb would replay them as if the URL had
 # answered with them.
 REPLAYED_RECORDS = "response,revisit,resource"
+# pywb (since 2.6.8) replays a revisit with the revisit's own HTTP head: a "304 Not Modified"
+# revisit would replay as an empty 304. Left out of the index, replay at its time serves the
+# closest capture: the response the 304 confirmed.
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 # The most index files one merge holds open (the usual limit is 1024 per process).
 _MAX_OPEN = 256
 
@@ -111,14 +115,19 @@ def _is_current(index: Path, source: Path) -> bool:
         return False
 
 
+class _Indexer(CDXJIndexer):
+    def filter_record(self, record: Any) -> bool:
+        if record.rec_type == "revisit":
+            return bool(record.rec_headers.get_header("WARC-Profile") != NOT_MODIFIED_PROFILE)
+        return bool(super().filter_record(record))
+
+
 def _index_one(warc: Path, part: Path) -> int:
     """Write the sorted CDXJ index of ``warc`` to ``part``; returns its number of lines."""
 
     def write(out: IO[bytes]) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
-        CDXJIndexer(
-            output=text, inputs=[str(warc)], sort=True, records=REPLAYED_RECORDS
-        ).process_all()
+        _Indexer(output=text, inputs=[str(warc)], sort=True, records=REPLAYED_RECORDS).process_all()
         text.flush()
         text.detach()  # ``out`` stays open: _write_atomically closes it
 

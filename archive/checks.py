@@ -62,6 +62,7 @@ class CheckOutcome:
     citations: Sequence[CitedLink] | None = None  # None: the page was not parsed
     text: ExtractedText | None = None  # of the final answer; None: not extracted this time
     headers: Mapping[str, str] = field(default_factory=dict)  # of the final answer
+    probe: Mapping[str, Any] | None = None  # the site's answer to a random path: url, text
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,11 +119,12 @@ class _Batch:
             self.conn,
             page,
             checked_at=outcome.checked_at,
-            hops=[(hop.url, hop.http_status) for hop in outcome.captures],
+            hops=_hops(outcome),
             payload_digest=final.payload_digest if final else None,
             failure=outcome.failure,
             extracted=outcome.text,
             headers=outcome.headers,
+            probe=outcome.probe,
             policy=self.policy,
         )
         state, reason = verdict.verdict.state, verdict.verdict.reason
@@ -313,6 +315,17 @@ def _links(conn: Connection, article_ids: list[int]) -> dict[int, dict[int, dict
         for row in conn.execute(query).mappings():
             found.setdefault(row["article_id"], {})[row["source_id"]] = dict(row)
     return found
+
+
+def _hops(outcome: CheckOutcome) -> list[tuple[str, int]]:
+    """Each hop's URL and status; a final ``304`` revisit counts as the answer it confirms
+    (the outcome's status), so "Not Modified" is judged as the page it says is unchanged."""
+    hops = [(hop.url, hop.http_status) for hop in outcome.captures]
+    final = outcome.captures[-1] if outcome.captures else None
+    if final is not None and final.record_type == "revisit" and final.http_status == 304:
+        status = outcome.http_status
+        hops[-1] = (final.url, status if status is not None and status != 304 else 200)
+    return hops
 
 
 def _capture_row(page_id: int, hop: CapturedResponse) -> dict[str, Any]:

@@ -75,6 +75,20 @@ def latest_payload_digest(store: Store, url: str) -> str | None:
         return conn.execute(query).scalar_one_or_none()
 
 
+def latest_check(store: Store, url: str) -> tuple[str, str | None] | None:
+    """The state and reason of the page's latest check, if it was ever checked."""
+    query = (
+        sa.select(checks.c.state, checks.c.reason)
+        .join(pages, pages.c.id == checks.c.page_id)
+        .where(pages.c.url == url)
+        .order_by(checks.c.id.desc())
+        .limit(1)
+    )
+    with store.read() as conn:
+        row = conn.execute(query).first()
+    return (row.state, row.reason) if row is not None else None
+
+
 def list_versions(conn: Connection, page_id: int) -> list[Version]:
     """Every version of the page, oldest first; a revisit carries the text it repeats."""
     query = (

@@ -59,6 +59,7 @@ __all__ = [
     "HttpResponse",
     "OriginalCapture",
     "Recovered",
+    "RevisitProfile",
     "StoredRecord",
     "Truncation",
     "WarcWriter",

@@ -270,6 +270,10 @@ def diff(
         Path | None,
         typer.Option("--html", metavar="FILE", help="Write a side-by-side HTML page to FILE."),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Fetch the page now (archiving it) and compare with that."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Show what changed in a URL: its baseline (what was cited) against the latest copy."""
@@ -277,9 +281,14 @@ def diff(
     target = _normalize_argument(url)
     if html is not None and not html.parent.is_dir():
         raise InputError([f"--html: {html.parent} is not a directory"])
+    if live and to is not None:
+        raise InputError(["--live compares with the page as it is now: leave out --to"])
     from archive import comparison  # the diff and text modules load only for this command
 
     store = session.store()
+    comparison.choose(store, target, older=from_)  # nothing to compare with: fail before fetching
+    if live:
+        _check_live(session, store, target)
     old, new = comparison.choose(store, target, older=from_, newer=to)
     ignore = session.config.change.ignore
     result = comparison.compare(
@@ -290,6 +299,23 @@ def diff(
     from crawler import diff_view
 
     output.emit(result, as_json, diff_view.print_diff)
+
+
+def _check_live(session: Session, store: Store, url: str) -> None:
+    """Fetch ``url`` now through the crawl's capture path, so the live copy is archived too."""
+    from archive.errors import VersionNotFound
+    from archive.versions import latest_check
+    from crawler import crawl as crawl_module
+
+    crawl_module.run(session.data, session.config, [], False, progress=False, check=[url])
+    state, reason = latest_check(store, url) or ("failing", "no-answer")
+    if state not in ("ok", "changed", "moved"):
+        raise VersionNotFound(
+            f"{url} does not answer now ({state}: {reason}); the check is recorded in "
+            "`citewatch history`",
+            url=url,
+            wanted="live",
+        )
 
 
 def _write_html(path: Path, result: dict[str, Any]) -> None:

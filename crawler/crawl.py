@@ -34,8 +34,10 @@ def run(
     include_all: bool,
     progress: bool,
     verbose: bool = False,
+    check: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Crawl the due watches (or ``urls``, or all); returns the summary ``--json`` prints.
+    """Crawl the due watches (or ``urls``, or all; or only fetch the pages to ``check``);
+    returns the summary ``--json`` prints.
 
     Scrapy's reactor cannot restart: call this once per process.
     """
@@ -47,7 +49,7 @@ def run(
     )
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CitationSpider)
-    process.crawl(crawler, urls=urls, select="all" if include_all else "due")
+    process.crawl(crawler, urls=urls, select="all" if include_all else "due", check=check)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if stats.get("finish_reason") != "finished":

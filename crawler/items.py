@@ -25,3 +25,4 @@ class PageResult:
     encoding: str | None = None
     text: Any = None  # archive.text.ExtractedText; None: not extracted (off, or unchanged)
     headers: dict[str, str] = field(default_factory=dict)  # of the final answer
+    probe: dict[str, Any] | None = None  # the site's soft-404 probe answer: url, text

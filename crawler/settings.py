@@ -67,6 +67,9 @@ def from_config(config: Config, data: datadir.DataDir) -> dict[str, Any]:
 # engine, a higher one nearer the downloader (Scrapy's own: Retry 550, HttpCompression 590,
 # Redirect 600, Cookies 700, HttpProxy 750, DownloaderStats 850).
 DOWNLOADER_MIDDLEWARES = {
+    # Past DefaultHeaders (400), so a conditional header a request already has is kept; just
+    # before the capture, so the request record archives the validators it adds.
+    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 940,
     # Past Cookies and HttpProxy, so the request headers it archives are the ones sent; past
     # Retry, HttpCompression and Redirect, so it sees every hop and raw encoded bodies.
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,

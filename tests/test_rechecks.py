@@ -24,6 +24,7 @@ after_failures = 2
 after_days = 0
 """
 
+LOOKALIKE = "/catch-all/rechecks/aid-convoys-story.html"
 NAV = '<nav><a href="/">Home</a> <a href="/world/">World</a></nav>'
 FOOTER = "<footer><p>Advertisement: {ad}</p><p>© Example News</p></footer>"
 
@@ -60,6 +61,9 @@ SOURCES = {
     "moved": "move",
     "parked": "parked",
     "vanished": "soft-404",
+    # Another host (localhost, not 127.0.0.1): a site whose every path answers 200, so its
+    # soft-404 is found by the probe alone.
+    "lookalike": "soft-404 by probe",
     "slow": "timeout",
 }
 
@@ -71,6 +75,8 @@ class Scenario:
     article: str
 
     def url(self, name: str) -> str:
+        if name == "lookalike":
+            return self.site.web.url(LOOKALIKE).replace("127.0.0.1", "localhost")
         return self.site.url(f"/sources/{name}.html")
 
     def sources(self) -> dict[str, dict[str, Any]]:
@@ -97,17 +103,18 @@ def page(name: str) -> str:
 def scenario(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     data = make_data_dir(tmp_path_factory.mktemp("rechecks") / "data", RULES)
     site = fakeweb.site("rechecks")
+    scenario = Scenario(data, site, site.url("/article.html"))
     links = "".join(
-        f'<p>As <a href="{site.url(f"/sources/{name}.html")}">report {name}</a> says.</p>'
-        for name in SOURCES
+        f'<p>As <a href="{scenario.url(name)}">report {name}</a> says.</p>' for name in SOURCES
     )
     site.set("/article.html", story("Article", [], extra=links))
     for name in SOURCES:
         site.set(f"/sources/{name}.html", page(name))
-    article = site.url("/article.html")
-    assert citewatch(data, "add", article).code == 0
-    yield Scenario(data, site, article)
+    fakeweb.set(LOOKALIKE, page("lookalike"))  # a real story, until it is gone
+    assert citewatch(data, "add", scenario.article).code == 0
+    yield scenario
     site.reset()
+    fakeweb.reset(LOOKALIKE)
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +148,7 @@ def after_second(scenario: Scenario, after_first: dict[str, Any]) -> dict[str, d
         "</head><body><p>La page que vous cherchez n'existe pas.</p></body></html>",
     )
     site.redirect("/sources/slow.html", site.web.url("/slow/8/sources/blog-post.html"), 302)
+    site.web.reset(LOOKALIKE)  # the site now answers its landing page, status 200
     scenario.crawl()
     return scenario.sources()
 
@@ -175,6 +183,7 @@ def test_second_crawl_judges_each_rule(after_second: dict[str, dict[str, Any]]) 
         "moved": ("moved", None),
         "parked": ("failing", "parked"),
         "vanished": ("failing", "soft-404"),
+        "lookalike": ("failing", "soft-404"),
         "slow": ("failing", "timeout"),
     }
 
@@ -212,6 +221,9 @@ def test_change_is_described_in_history_and_diffed_against_the_baseline(
     told = [e for check in history["checks"] for e in check["events"]]
     assert [e["kind"] for e in told] == ["changed", "changed"]
     assert all("same" in e["summary"] for e in told)
+    first = told[-1]["size"]  # oldest last: the stealth edit of one sentence
+    assert (first["edited"], first["added"], first["removed"]) == (1, 0, 0)
+    assert 0.8 < first["similarity"] < 1
     assert all(check["capture"]["text_chars"] > 100 for check in history["checks"])
     run = citewatch(scenario.data, "diff", url, "--json")
     assert run.code == 0, run.err
@@ -229,3 +241,32 @@ def test_moved_source_records_where_it_went(
     listed = citewatch(scenario.data, "events", "--json").json()["events"]
     moved = [e for e in listed if e["kind"] == "moved"]
     assert moved and moved[0]["detail"]["to"] == scenario.site.url("/2027/moved-here.html")
+
+
+def test_live_diff_fetches_archives_and_compares(
+    scenario: Scenario, after_third: dict[str, dict[str, Any]]
+) -> None:
+    # Runs last in this module: it adds a check of its own to two sources.
+    url = scenario.url("edited")
+    before = len(citewatch(scenario.data, "history", url, "--json").json()["checks"])
+    run = citewatch(scenario.data, "diff", url, "--live", "--json")
+    assert run.code == 0, run.err
+    result = run.json()
+    history = citewatch(scenario.data, "history", url, "--json").json()
+    assert len(history["checks"]) == before + 1  # the live copy was archived like any check
+    assert result["new_time"] == history["checks"][0]["capture"]["fetched_at"]
+    assert result["old_time"] == history["baseline"]
+    assert "call for negotiations" in " ".join(
+        t for h in result["hunks"] for op in h["ops"] for t in op["new_text"]
+    )
+    dead = citewatch(scenario.data, "diff", scenario.url("gone"), "--live")
+    assert (dead.code, dead.out) == (2, "")
+    assert dead.err == (
+        f"Error: {scenario.url('gone')} does not answer now (dead: http-404); the check is "
+        "recorded in `citewatch history`\n"
+    )
+    both = citewatch(scenario.data, "diff", url, "--live", "--to", "-1")
+    assert (both.code, both.err) == (
+        2,
+        "Error: --live compares with the page as it is now: leave out --to\n",
+    )

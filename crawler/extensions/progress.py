@@ -31,7 +31,7 @@ class CrawlProgress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
         if not crawler.settings.getbool("CITEWATCH_PROGRESS"):
-            raise NotConfigured("progress display is for the citewatch CLI")
+            raise NotConfigured  # no message: Scrapy would warn about a normal case
         extension = cls(Console(stderr=True))
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.scheduled, signal=signals.request_scheduled)

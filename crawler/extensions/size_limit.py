@@ -26,7 +26,7 @@ class SizeLimit:
     def from_crawler(cls, crawler: Crawler) -> SizeLimit:
         max_size = crawler.settings.getint("CITEWATCH_MAX_SIZE")
         if max_size <= 0:
-            raise NotConfigured("no crawl.max_size")
+            raise NotConfigured  # crawl.max_size = 0; no message, so Scrapy does not warn
         extension = cls(max_size)
         crawler.signals.connect(extension.bytes_received, signal=signals.bytes_received)
         return extension

@@ -204,6 +204,7 @@ def _outcome(item: PageResult) -> checks.CheckOutcome:
         citations=citations,
         text=item.text,
         headers=item.headers,
+        probe=item.probe,
     )
 
 

@@ -41,7 +41,7 @@ class TextExtractionPipeline:
     def from_crawler(cls, crawler: Crawler) -> TextExtractionPipeline:
         settings = crawler.settings
         if not settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
-            raise NotConfigured("text extraction is off (text.extract = false)")
+            raise NotConfigured  # text.extract = false; no message, so Scrapy does not warn
         url = settings.get("CITEWATCH_DATABASE_URL")
         if not url:
             raise NotConfigured("CITEWATCH_DATABASE_URL is not set")
@@ -65,6 +65,8 @@ class TextExtractionPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult) or not _wants_text(item):
             return item
+        if item.captures[-1].record_type == "revisit":  # a 304, or the very same payload
+            return item  # the store carries the text of the response it repeats over
         digest = item.captures[-1].payload_digest
         if digest is not None and digest == versions.latest_payload_digest(self.store, item.url):
             return item  # unchanged payload: the store carries the previous text over

@@ -30,7 +30,7 @@ from archive.store import Store
 from archive.times import utcnow
 from archive.urls import normalize
 from archive.warcs import mime_type
-from crawler import citations
+from crawler import citations, probes
 from crawler.failures import failure_reason
 from crawler.items import PageResult
 
@@ -40,16 +40,23 @@ META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
 class CitationSpider(scrapy.Spider):
     name = "citations"
 
-    def __init__(self, urls: str | list[str] | None = None, select: str = "due", **kwargs: Any):
-        """``urls``: crawl just these watched articles; ``select="all"``: every watch, due or not.
+    def __init__(
+        self,
+        urls: str | list[str] | None = None,
+        select: str = "due",
+        check: str | list[str] | None = None,
+        **kwargs: Any,
+    ):
+        """``urls``: crawl just these watched articles; ``select="all"``: every watch, due or not;
+        ``check``: just fetch these pages now (articles or sources), following nothing.
 
         From the command line: ``scrapy crawl citations -a urls=URL1,URL2`` or ``-a select=all``.
         """
         super().__init__(**kwargs)
-        if isinstance(urls, str):
-            urls = [url for url in urls.split(",") if url]
-        self.only_urls = [normalize(url) for url in urls or []]
+        self.only_urls = [normalize(url) for url in _url_list(urls)]
         self.include_all = select == "all"
+        self.check_urls = [normalize(url) for url in _url_list(check)]
+        self.probes: probes.SiteProbes | None = None
         self.finder: Executor | None = None  # where find() runs; None: in the reactor thread
 
     @classmethod
@@ -64,6 +71,13 @@ class CitationSpider(scrapy.Spider):
             self.finder.shutdown(wait=False, cancel_futures=True)
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.check_urls:  # a live check: these pages alone, nothing they cite
+            for url in self.check_urls:
+                yield self.page_request(url, "source", 0, 0)
+            return
+        # Soft-404 probes compare texts: only when text is extracted.
+        if self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
+            self.probes = probes.SiteProbes()
         processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         if processes > 0 and is_asyncio_available():
             self.finder = _finder(processes)
@@ -79,10 +93,14 @@ class CitationSpider(scrapy.Spider):
 
     def page_request(self, url: str, role: str, depth: int, max_depth: int) -> scrapy.Request:
         # Every status reaches the callback (HTTPERROR_ALLOW_ALL), redirects are still followed.
-        meta = {META_KEY: {"url": url, "role": role, "depth": depth, "max_depth": max_depth}}
+        meta: dict[str, Any] = {
+            META_KEY: {"url": url, "role": role, "depth": depth, "max_depth": max_depth}
+        }
         # Articles are always parsed (status lists what they cite, even at depth 0); a source
         # only when its own citations will be followed: parsing is most of a page's CPU.
         callback = self.parse_citing if role == "article" or depth < max_depth else self.parse
+        # A page not parsed may be revalidated: a "304 Not Modified" carries no body to parse.
+        meta["citewatch_revalidate"] = callback == self.parse
         # Articles are always fetched; a source cited by several articles only once per crawl.
         return scrapy.Request(
             url, callback=callback, errback=self.failed, meta=meta, dont_filter=role == "article"
@@ -111,12 +129,13 @@ class CitationSpider(scrapy.Spider):
             depth=info["depth"],
             fetched_at=utcnow(),
             final_url=response.url,
-            http_status=response.status,
+            http_status=_status(response),
             mime=mime_type(response.headers.get(b"Content-Type")),
             captures=list(response.meta.get("citewatch_captures", [])),
             body=response.body,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
             headers=_header_values(response),
+            probe=info.get("probe"),
         )
 
     async def _find(self, html: str, url: str) -> list[citations.Citation]:
@@ -134,7 +153,32 @@ class CitationSpider(scrapy.Spider):
                 url = normalize(citation.url)
             except InvalidUrl:
                 continue
-            yield self.page_request(url, "source", info["depth"] + 1, info["max_depth"])
+            request = self.page_request(url, "source", info["depth"] + 1, info["max_depth"])
+            if self.probes is None:
+                yield request
+            else:  # held until its site's soft-404 probe has answered
+                yield from self.probes.route(request, self.probe_request)
+
+    def probe_request(self, url: str) -> scrapy.Request:
+        site = probes.site_of(url)
+        return scrapy.Request(
+            url,
+            callback=self.probe_done,
+            errback=self.probe_failed,
+            meta={probes.PROBE_KEY: site},
+            dont_filter=True,
+            priority=10,  # the site's sources wait for it
+        )
+
+    def probe_done(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        assert self.probes is not None
+        answer = probes.answer_of(response)
+        yield from self.probes.answered(response.meta[probes.PROBE_KEY], answer)
+
+    def probe_failed(self, failure: Failure) -> Iterator[Any]:
+        assert self.probes is not None
+        site = failure.request.meta[probes.PROBE_KEY]  # type: ignore[attr-defined]
+        yield from self.probes.answered(site, None)
 
     def failed(self, failure: Failure) -> Iterator[PageResult]:
         request = failure.request  # type: ignore[attr-defined]
@@ -161,6 +205,14 @@ def _finder(processes: int) -> Executor:
     return pool
 
 
+def _status(response: Response) -> int:
+    """The answer's status; for a 304 to our validators, that of the capture it confirms."""
+    last = response.meta.get("citewatch_last_response")  # crawler.middlewares.conditional
+    if response.status == 304 and last is not None and response.meta.get("citewatch_validators"):
+        return int(last.http_status)
+    return response.status
+
+
 def _header_values(response: Response) -> dict[str, str]:
     """The final answer's headers, lower-cased, first value each: what the judging rules read
     (a bot challenge announces itself in them)."""
@@ -169,3 +221,9 @@ def _header_values(response: Response) -> dict[str, str]:
         for name, values in response.headers.items()
         if values
     }
+
+
+def _url_list(urls: str | list[str] | None) -> list[str]:
+    if isinstance(urls, str):  # from the command line: -a urls=URL1,URL2
+        return [url for url in urls.split(",") if url]
+    return list(urls or [])

@@ -14,6 +14,8 @@ Behaviour URLs (wrappers take any fake-web path, even another wrapper: `/gzip/ch
     /redirect-chain/<n>?to=…     n redirects (through /redirect-chain/n-1, …) then to `to`;
                                  `code=` as above
     /redirect-loop               redirects to itself forever
+    /catch-all/<anything>        200 and the same landing page for every path, as sites do
+                                 that never answer 404 (the soft-404 probe's target)
     /gzip/<path>                 <path> gzip-compressed on the wire, Content-Encoding: gzip
     /chunked/<path>              <path> with Transfer-Encoding: chunked, in 4 chunks, no length
     /drop                        reads the request, closes the connection without an answer

@@ -103,6 +103,20 @@ def _redirect_to(location: str, code_text: str) -> Reply:
     return Reply(code, status_page(code, f"Moved to {location}"), headers=(("Location", location),))
 
 
+#: What `/catch-all/…` answers for every path: a site that never says "not found".
+CATCH_ALL_PAGE = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Example Daily</title>'
+    b"</head>\n<body><main><h1>Welcome to Example Daily</h1>\n<p>Browse today's top stories "
+    b"in politics, business and culture, and subscribe to our morning newsletter for the "
+    b"headlines delivered to your inbox.</p>\n<p>Popular sections this week include world "
+    b"affairs, technology, the climate desk and our long reads.</p></main></body></html>\n"
+)
+
+
+def _catch_all(request: Request, state: State) -> Reply:
+    return Reply(200, CATCH_ALL_PAGE)
+
+
 def _redirect(request: Request, state: State) -> Reply:
     return _redirect_to(request.query.get("to", "/"), request.query.get("code", "302"))
 
@@ -198,6 +212,7 @@ _ROUTES: list[tuple[re.Pattern[str], RouteHandler]] = [
     for pattern, handler in [
         (r"/status/([2-5]\d\d)", _status),
         (r"/redirect", _redirect),
+        (r"/catch-all/.*", _catch_all),
         (r"/redirect-chain/(\d{1,4})", _redirect_chain),
         (r"/redirect-loop", _redirect_loop),
         (r"/gzip(/.*)", _gzip),

@@ -1,0 +1,64 @@
+"""What a recheck needs to know about a URL's last full capture, to ask and archive cheaply.
+
+A recheck sends the validators of the URL's latest archived response (``If-None-Match``,
+``If-Modified-Since``); a ``304`` answer, or a ``200`` whose payload has the same digest, is
+archived as a small ``revisit`` record pointing at that response. Only ``response`` records
+are ever pointed at, never another revisit, so replay tools can always resolve a revisit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from archive.schema import captures, pages
+from archive.store import Store
+from archive.warc_records import OriginalCapture
+
+
+@dataclass(frozen=True)
+class LastResponse:
+    """The latest ``response`` record of a URL with a successful answer, and its validators."""
+
+    original: OriginalCapture
+    http_status: int
+    etag: str | None
+    last_modified: str | None
+
+    def conditional_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def last_response(store: Store, page_url: str, url: str) -> LastResponse | None:
+    """The last full 2xx capture of ``url`` made while checking ``page_url`` (the cited URL;
+    ``url`` differs from it at the end of a redirect chain)."""
+    query = (
+        sa.select(captures)
+        .join(pages, pages.c.id == captures.c.page_id)
+        .where(
+            pages.c.url == page_url,
+            captures.c.url == url,
+            captures.c.record_type == "response",
+            captures.c.http_status.between(200, 299),
+            captures.c.truncated.is_(None),
+        )
+        .order_by(captures.c.id.desc())
+        .limit(1)
+    )
+    with store.read() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    original = OriginalCapture(
+        record_id=row["warc_record_id"],
+        target_uri=row["url"],
+        date=row["fetched_at"],
+        payload_digest=row["payload_digest"],
+    )
+    return LastResponse(original, row["http_status"], row["etag"], row["last_modified"])
