@@ -45,6 +45,7 @@ def from_config(config: Config, data: datadir.DataDir) -> dict[str, Any]:
         "CITEWATCH_MAX_SIZE": crawl.max_size,
         "CITEWATCH_TEXT_EXTRACT": config.text.extract,
         "CITEWATCH_TEXT_PDF": config.text.pdf,
+        "CITEWATCH_WARC_CONVERSION_RECORDS": config.warc.conversion_records,
         "CITEWATCH_CHANGE_IGNORE": list(config.change.ignore),
         "CITEWATCH_DEAD_AFTER_FAILURES": config.dead.after_failures,
         "CITEWATCH_DEAD_AFTER_DAYS": config.dead.after_days,

@@ -22,7 +22,9 @@ from scrapy.exceptions import NotConfigured
 
 from archive import text, versions
 from archive.store import Store
+from archive.warcs import WarcWriter
 from crawler.items import PageResult
+from crawler.middlewares.warc_capture import WarcCaptureMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,31 @@ EXTRACTABLE = ("text/html", "application/xhtml+xml", "text/plain", "application/
 
 
 class TextExtractionPipeline:
-    def __init__(self, store: Store, *, pdf: bool, workers: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        pdf: bool,
+        workers: int,
+        crawler: Crawler | None = None,
+        conversion_records: bool = False,
+    ) -> None:
         self.store = store
         self.pdf = pdf
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        self.crawler = crawler
+        self.conversion_records = conversion_records
+        self.writer: WarcWriter | None = None  # for conversion records, once the engine runs
+
+    def open_spider(self) -> None:
+        # Components can be looked up only once the engine exists, i.e. from here on.
+        capture = (
+            self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
+            if (self.crawler is not None and self.conversion_records)
+            else None
+        )
+        self.writer = capture.writer if capture is not None else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextExtractionPipeline:
@@ -47,7 +69,11 @@ class TextExtractionPipeline:
             raise NotConfigured("CITEWATCH_DATABASE_URL is not set")
         workers = settings.getint("CITEWATCH_TEXT_WORKERS") or os.cpu_count() or 1
         pipeline = cls(
-            Store.open(url), pdf=settings.getbool("CITEWATCH_TEXT_PDF", True), workers=workers
+            Store.open(url),
+            pdf=settings.getbool("CITEWATCH_TEXT_PDF", True),
+            workers=workers,
+            crawler=crawler,
+            conversion_records=settings.getbool("CITEWATCH_WARC_CONVERSION_RECORDS", True),
         )
         crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
         return pipeline
@@ -87,6 +113,12 @@ class TextExtractionPipeline:
             logger.warning("text extraction of %s killed its worker", item.url)
             self.pool = None  # the next page gets a fresh pool
             item.text = text.ExtractedText.failed("extract-error: the worker process died")
+        if self.writer is not None and item.text.text:
+            # The WARC files alone then hold the text each change was judged on.
+            response = item.captures[-1]
+            self.writer.write_conversion(
+                response.url, item.text.text, response.record_id, date=response.fetched_at
+            )
         return item
 
     def close(self) -> None:
