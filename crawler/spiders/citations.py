@@ -30,7 +30,7 @@ from archive.store import Store
 from archive.times import utcnow
 from archive.urls import normalize
 from archive.warcs import mime_type
-from crawler import citations
+from crawler import citations, probes
 from crawler.failures import failure_reason
 from crawler.items import PageResult
 
@@ -40,16 +40,23 @@ META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
 class CitationSpider(scrapy.Spider):
     name = "citations"
 
-    def __init__(self, urls: str | list[str] | None = None, select: str = "due", **kwargs: Any):
-        """``urls``: crawl just these watched articles; ``select="all"``: every watch, due or not.
+    def __init__(
+        self,
+        urls: str | list[str] | None = None,
+        select: str = "due",
+        check: str | list[str] | None = None,
+        **kwargs: Any,
+    ):
+        """``urls``: crawl just these watched articles; ``select="all"``: every watch, due or not;
+        ``check``: just fetch these pages now (articles or sources), following nothing.
 
         From the command line: ``scrapy crawl citations -a urls=URL1,URL2`` or ``-a select=all``.
         """
         super().__init__(**kwargs)
-        if isinstance(urls, str):
-            urls = [url for url in urls.split(",") if url]
-        self.only_urls = [normalize(url) for url in urls or []]
+        self.only_urls = [normalize(url) for url in _url_list(urls)]
         self.include_all = select == "all"
+        self.check_urls = [normalize(url) for url in _url_list(check)]
+        self.probes: probes.SiteProbes | None = None
         self.finder: Executor | None = None  # where find() runs; None: in the reactor thread
 
     @classmethod
@@ -64,6 +71,13 @@ class CitationSpider(scrapy.Spider):
             self.finder.shutdown(wait=False, cancel_futures=True)
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.check_urls:  # a live check: these pages alone, nothing they cite
+            for url in self.check_urls:
+                yield self.page_request(url, "source", 0, 0)
+            return
+        # Soft-404 probes compare texts: only when text is extracted.
+        if self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
+            self.probes = probes.SiteProbes()
         processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         if processes > 0 and is_asyncio_available():
             self.finder = _finder(processes)
@@ -121,6 +135,7 @@ class CitationSpider(scrapy.Spider):
             body=response.body,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
             headers=_header_values(response),
+            probe=info.get("probe"),
         )
 
     async def _find(self, html: str, url: str) -> list[citations.Citation]:
@@ -138,7 +153,32 @@ class CitationSpider(scrapy.Spider):
                 url = normalize(citation.url)
             except InvalidUrl:
                 continue
-            yield self.page_request(url, "source", info["depth"] + 1, info["max_depth"])
+            request = self.page_request(url, "source", info["depth"] + 1, info["max_depth"])
+            if self.probes is None:
+                yield request
+            else:  # held until its site's soft-404 probe has answered
+                yield from self.probes.route(request, self.probe_request)
+
+    def probe_request(self, url: str) -> scrapy.Request:
+        site = probes.site_of(url)
+        return scrapy.Request(
+            url,
+            callback=self.probe_done,
+            errback=self.probe_failed,
+            meta={probes.PROBE_KEY: site},
+            dont_filter=True,
+            priority=10,  # the site's sources wait for it
+        )
+
+    def probe_done(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        assert self.probes is not None
+        answer = probes.answer_of(response)
+        yield from self.probes.answered(response.meta[probes.PROBE_KEY], answer)
+
+    def probe_failed(self, failure: Failure) -> Iterator[Any]:
+        assert self.probes is not None
+        site = failure.request.meta[probes.PROBE_KEY]  # type: ignore[attr-defined]
+        yield from self.probes.answered(site, None)
 
     def failed(self, failure: Failure) -> Iterator[PageResult]:
         request = failure.request  # type: ignore[attr-defined]
@@ -181,3 +221,9 @@ def _header_values(response: Response) -> dict[str, str]:
         for name, values in response.headers.items()
         if values
     }
+
+
+def _url_list(urls: str | list[str] | None) -> list[str]:
+    if isinstance(urls, str):  # from the command line: -a urls=URL1,URL2
+        return [url for url in urls.split(",") if url]
+    return list(urls or [])
