@@ -86,6 +86,14 @@ def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) ->
     cited = json.loads(listing.raw_body)["citations"]
     assert {c["url"] for c in cited} == set(sources)
     assert any(c["text"] == "l’ambassadeur russe V. Tchurkin" for c in cited)
+    # ... and the text each change is judged on: a conversion record of the response.
+    article_id = by_uri[article].rec_headers.get_header("WARC-Record-ID")
+    conversion = next(
+        r
+        for r in records
+        if r.rec_type == "conversion" and r.rec_headers.get_header("WARC-Refers-To") == article_id
+    )
+    assert "Malgré la décision présidentielle russe" in conversion.raw_body.decode("utf-8")
     # The article's body is in its response record byte for byte.
     served = (SITE / "articles/alep.html").read_text(encoding="utf-8")
     stored = by_uri[article].raw_body.decode("utf-8")
