@@ -31,7 +31,7 @@ _ABBREVIATIONS = frozenset(
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 # Word-level diffs of a block larger than this many tokens are not attempted: difflib's cost
 # grows with the product of the two sides, and a rewrite that large reads as delete + insert.
-MAX_WORD_TOKENS = 4000
+MAX_WORD_TOKENS = 800  # about two paragraphs a side
 # Gaps between anchors at most this big go to difflib without its "popular element" heuristic.
 _EXACT_GAP = 200
 

@@ -264,8 +264,13 @@ _TYPOGRAPHY = {
     ),  # invisible: zero-width, soft hyphen
     "\u2026": "...",
 }
-# French guillemets carry spaces inside (« ainsi »); the spaces go with them.
-_TYPOGRAPHIC = re.compile(r"«[^\S\n]*|[^\S\n]*»|[" + "".join(_TYPOGRAPHY) + "]")
+# French guillemets carry spaces inside (« ainsi »); the spaces go with them. Separate patterns
+# with a literal or a character class first: the regex engine then skips ahead quickly, where
+# one alternation tried at every position cost ~0.7 s a megabyte.
+_AFTER_OPENING = re.compile(r"«[^\S\n]+")
+_BEFORE_CLOSING = re.compile(r"[^\S\n]+»")
+_TYPOGRAPHIC_MAP = {**_TYPOGRAPHY, "«": '"', "»": '"'}
+_TYPOGRAPHIC = re.compile("[" + "".join(_TYPOGRAPHIC_MAP) + "]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -294,7 +299,9 @@ def normalise_lines(lines: Sequence[str], ignore: Sequence[str] = ()) -> list[st
 def _typography(text: str) -> str:
     if text.isascii():
         return text
-    return _TYPOGRAPHIC.sub(lambda found: _TYPOGRAPHY[found.group().strip()], text)
+    if "«" in text or "»" in text:
+        text = _BEFORE_CLOSING.sub("»", _AFTER_OPENING.sub("«", text))
+    return _TYPOGRAPHIC.sub(lambda found: _TYPOGRAPHIC_MAP[found.group()], text)
 
 
 def text_digest(text: str, ignore: Sequence[str] = ()) -> str:
