@@ -88,7 +88,13 @@ def crawled(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def records_of(data: Path, url: str) -> list[Any]:
-    return [r for r in warc_records(data) if r.rec_headers.get_header("WARC-Target-URI") == url]
+    """The HTTP exchanges archived for ``url`` (its conversion and metadata records aside)."""
+    return [
+        r
+        for r in warc_records(data)
+        if r.rec_headers.get_header("WARC-Target-URI") == url
+        and r.rec_type in ("request", "response", "revisit")
+    ]
 
 
 def requests_for(crawled: Crawled, url: str) -> list[Seen]:
