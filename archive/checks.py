@@ -199,9 +199,6 @@ class _Batch:
             if source_id not in seen and row["dropped"] is None:
                 row.update(dropped=now, dirty=True)
 
-    def pages_by_id(self, page_id: int) -> dict[str, Any]:
-        return self.changed_pages[page_id]
-
     def write(self) -> None:
         conn = self.conn
         capture_ids: list[int] = []
@@ -209,7 +206,7 @@ class _Batch:
             insert = captures.insert().returning(captures.c.id, sort_by_parameter_order=True)
             capture_ids = list(conn.execute(insert, self.captures).scalars())
         for page_id, index in self.baselines.items():
-            self.pages_by_id(page_id)["baseline_capture_id"] = capture_ids[index]
+            self.changed_pages[page_id]["baseline_capture_id"] = capture_ids[index]
         conn.execute(
             checks.insert(),
             [

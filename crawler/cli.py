@@ -286,8 +286,8 @@ def diff(
     from archive import comparison  # the diff and text modules load only for this command
 
     store = session.store()
-    comparison.choose(store, target, older=from_)  # nothing to compare with: fail before fetching
     if live:
+        comparison.choose(store, target, older=from_)  # nothing to compare: fail before fetching
         _check_live(session, store, target)
     old, new = comparison.choose(store, target, older=from_, newer=to)
     ignore = session.config.change.ignore
