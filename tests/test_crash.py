@@ -1,18 +1,22 @@
 """Nothing is lost on a crash: a crawl killed with SIGKILL leaves WARC files and database rows
 that the next crawl repairs, trusts and completes.
 
-Each test starts a real ``citewatch crawl`` on an article citing slow sources, kills it mid-way
-once the database holds some captures, and checks what the next start finds and leaves.
+One real ``citewatch crawl`` of an article citing slow sources is killed mid-way, once the
+database holds some captures; each test gets its own copy of what the kill left and checks what
+the next start finds and leaves.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +39,38 @@ START_DEADLINE = 300.0
 CRAWL_TIMEOUT = 600.0
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    path = make_data_dir(tmp_path / "data")
-    config = path / "citewatch.toml"
+@dataclass(frozen=True)
+class Killed:
+    """What a SIGKILL left in a data directory, and the sources its article cites."""
+
+    data: Path
+    cited: list[str]
+
+
+@pytest.fixture(scope="module")
+def killed(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Killed]:
+    data = make_data_dir(tmp_path_factory.mktemp("killed") / "data")
+    config = data / "citewatch.toml"
     text = config.read_text().replace("per_site = 8", f"per_site = {PER_SITE}")
     # A loaded machine may take seconds to answer: a timeout here would be no crash test.
     config.write_text(text.replace("timeout = 5", "timeout = 60"), encoding="utf-8")
-    return path
+    site = fakeweb.site("crash")
+    cited = cite_slow_sources(site)
+    assert citewatch(data, "add", site.url("/article.html")).code == 0
+    crawl_and_kill(data)
+    yield Killed(data, cited)
+    site.reset()
 
 
-def cite_slow_sources(fakeweb: FakeWeb, site: Site) -> list[str]:
+@pytest.fixture
+def data(killed: Killed, tmp_path: Path) -> Path:
+    """This test's own copy of the killed crawl's data directory."""
+    return Path(shutil.copytree(killed.data, tmp_path / "data"))
+
+
+def cite_slow_sources(site: Site) -> list[str]:
     """An article citing ``SOURCES`` distinct slow pages of some size; returns their URLs."""
-    cited = [fakeweb.url(f"/slow/{DELAY}/big/{30_000 + 997 * i}") for i in range(SOURCES)]
+    cited = [site.web.url(f"/slow/{DELAY}/big/{30_000 + 997 * i}") for i in range(SOURCES)]
     paragraphs = "".join(
         f'<p>Claim number {i} is backed by <a href="{url}">report {i}</a>, the author says.</p>'
         for i, url in enumerate(cited)
@@ -109,10 +132,27 @@ def crawl_and_kill(data: Path) -> None:
                 time.sleep(0.05)
             os.kill(process.pid, signal.SIGKILL)
             assert process.wait(timeout=30) == -signal.SIGKILL
+            # The crawl's worker processes (and their fork server) follow it out.
+            deadline = time.monotonic() + 60
+            while (left := processes_writing_to(log_path)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not left, f"processes outlived the killed crawl: {left}"
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def processes_writing_to(log: Path) -> list[str]:
+    """The command lines of live processes whose standard output is ``log``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "fd" / "1").readlink() == log:
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return found
 
 
 def source_states(data: Path) -> dict[str, str]:
@@ -156,11 +196,8 @@ def assert_archive_is_whole(data: Path) -> None:
         assert (data / "warcs" / warc_file).is_file(), warc_file
 
 
-def test_a_killed_crawl_loses_nothing(fakeweb: FakeWeb, site: Site, data: Path) -> None:
-    cited = cite_slow_sources(fakeweb, site)
-    assert citewatch(data, "add", site.url("/article.html")).code == 0
-    crawl_and_kill(data)
-
+def test_a_killed_crawl_loses_nothing(killed: Killed, data: Path) -> None:
+    cited = killed.cited
     # (1) The crash left its file open; nothing has repaired it yet.
     left_open = open_files(data)
     assert left_open
@@ -197,13 +234,9 @@ def test_a_killed_crawl_loses_nothing(fakeweb: FakeWeb, site: Site, data: Path) 
     assert {after[url] for url in unfinished} == {"ok"}
 
 
-def test_a_torn_record_at_the_tail_is_cut(fakeweb: FakeWeb, site: Site, data: Path) -> None:
+def test_a_torn_record_at_the_tail_is_cut(data: Path) -> None:
     """A kill in the middle of a write, made deterministic: half a record's gzip member is
     appended to the file the killed crawl left open."""
-    cite_slow_sources(fakeweb, site)
-    assert citewatch(data, "add", site.url("/article.html")).code == 0
-    crawl_and_kill(data)
-
     [torn] = open_files(data)
     name = torn.name.removesuffix(OPEN_SUFFIX)
     with torn.open("rb") as stream:

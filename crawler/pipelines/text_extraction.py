@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +24,7 @@ from archive.store import Store
 from archive.warcs import WarcWriter
 from crawler.items import PageResult
 from crawler.middlewares.warc_capture import WarcCaptureMiddleware
+from crawler.workers import process_pool
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +81,7 @@ class TextExtractionPipeline:
     def _workers(self) -> ProcessPoolExecutor:
         """The pool, started on first use: a crawl with nothing to extract never pays for it."""
         if self.pool is None:
-            # Forking this process (a reactor, writer threads) is unsafe; a fork server is
-            # started clean, imports the extractor once, and forks each worker from there.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archive.text"])
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self.pool = process_pool(self.workers)
         return self.pool
 
     async def process_item(self, item: Any) -> Any:

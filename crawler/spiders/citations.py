@@ -11,9 +11,8 @@ own time in a crawl, and the reactor fetches meanwhile.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from archive.warcs import mime_type
 from crawler import citations, probes
 from crawler.failures import failure_reason
 from crawler.items import PageResult
+from crawler.workers import process_pool
 
 META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
 
@@ -195,11 +195,8 @@ class CitationSpider(scrapy.Spider):
 
 def _finder(processes: int) -> Executor:
     """A pool of ``processes`` processes for ``citations.find``, started now, so that it is
-    ready when the first article arrives. forkserver: forking a process that runs threads
-    (the reactor's, the WARC writer's) is unsafe."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.citations"])
-    pool = ProcessPoolExecutor(processes, mp_context=context)
+    ready when the first article arrives."""
+    pool = process_pool(processes)
     for _ in range(processes):
         pool.submit(int)  # starts a worker
     return pool
