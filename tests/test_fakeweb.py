@@ -39,7 +39,7 @@ def get(
 ) -> tuple[http.client.HTTPResponse, bytes]:
     """One request with http.client, which neither follows redirects nor decompresses."""
     base = web if isinstance(web, str) else web.base_url
-    conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=5)
+    conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=60)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
