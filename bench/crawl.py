@@ -25,7 +25,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import re
 import resource
 import shutil
@@ -34,28 +33,36 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from common import (
+    BENCH,
+    Child,
+    citewatch_command,
+    console,
+    crawl_phase,
+    failure,
+    machine,
+    print_loads,
+    results_file,
+    run_child,
+    run_measured,
+    write_config,
+)
+from loopback_server import Server
 from rich.table import Table
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 TARGETS = {"b/a": 0.8, "c/d": 1.5}
-CHILD_TIMEOUT = 3600  # seconds: a hung variant is killed, the run fails, the benchmark ends
+NO_TEXT = "\n[text]\nextract = false\n"  # variant (b)'s config, and the profiled crawl's
 VARIANTS = {
     "a": "bare Scrapy, no pipelines",
     "b": "citewatch crawl, extract=false",
     "c": "citewatch crawl, default",
     "d": "trafilatura alone, 1 process",
 }
-console = Console(width=None if sys.stdout.isatty() else 140)  # no wrapping in logs
 
 
 @dataclass
@@ -78,32 +85,17 @@ class Measure:
 
 
 @dataclass
-class Child:
-    returncode: int
-    stdout: str
-    stderr: str
-    launched: float  # time.monotonic(), comparable with the server's clock
-    ended: float
-    cpu: float
-    rss_mib: float
-
-
-@dataclass
 class Workspace:
     root: Path
     pages: Path
     site: list[tuple[str, str]]  # (path, role)
     articles: int
     sources: int
-    port: int = 0
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def write_url_lists(self) -> tuple[Path, Path]:
+    def write_url_lists(self, server: Server) -> tuple[Path, Path]:
         articles, everything = self.root / "articles.txt", self.root / "all-pages.txt"
-        articles.write_text("".join(self.url(p) + "\n" for p, r in self.site if r == "article"))
-        everything.write_text("".join(self.url(p) + "\n" for p, _ in self.site))
+        articles.write_text("".join(server.url(p) + "\n" for p, r in self.site if r == "article"))
+        everything.write_text("".join(server.url(p) + "\n" for p, _ in self.site))
         return articles, everything
 
 
@@ -116,9 +108,8 @@ def main() -> int:
             f"[bold]{len(work.site)} pages[/]: {articles} articles x {args.sources} cited sources"
             f" each; {describe_sizes(work)}; {args.runs} run(s) of {', '.join(args.only)}"
         )
-        with Server(work.pages, args.gzip) as server:
-            work.port = server.port
-            articles_file, all_file = work.write_url_lists()
+        with Server(str(work.pages), *(["--gzip"] if args.gzip else [])) as server:
+            articles_file, all_file = work.write_url_lists(server)
             probe = probe_server(server, [p for p, _ in work.site], args.per_site)
             measures: list[Measure] = []
             try:
@@ -152,9 +143,7 @@ def parse_args() -> argparse.Namespace:
     if not args.only or args.runs < 1 or args.pages < 1 + args.sources:
         parser.error("need at least one variant of abcd, one run, and one article's pages")
     # Written after every run, so an interrupted benchmark keeps the figures it took.
-    args.save_to = (
-        None if args.no_save else RESULTS / f"crawl-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    )
+    args.save_to = results_file("crawl", args.no_save)
     return args
 
 
@@ -189,35 +178,6 @@ def describe_sizes(work: Workspace) -> str:
         f"{sum(sizes) / 2**20:.0f} MiB, median {statistics.median(sizes) / 1000:.0f} KB"
         f" ({min(sizes) / 1000:.0f}-{max(sizes) / 1000:.0f} KB)"
     )
-
-
-class Server:
-    """bench/loopback_server.py as a subprocess; it exits when its stdin closes."""
-
-    def __init__(self, pages: Path, gzip: bool) -> None:
-        self.argv = [sys.executable, str(BENCH / "loopback_server.py"), str(pages)]
-        self.argv += ["--gzip"] if gzip else []
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.process.stdout is not None
-        self.port = int(self.process.stdout.readline())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    def control(self, action: str) -> dict[str, Any]:
-        url = f"http://127.0.0.1:{self.port}/_bench/{action}"
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            return dict(json.load(answer))
 
 
 def probe_server(server: Server, paths: list[str], connections: int) -> dict[str, float]:
@@ -291,33 +251,25 @@ def run_rounds(
 def run_bare(args: argparse.Namespace, work: Workspace, server: Server, urls: Path) -> Measure:
     argv = [sys.executable, str(BENCH / "bare_spider.py"), str(urls)]
     argv += ["--concurrency", str(args.per_site)]
-    load = os.getloadavg()[0]
-    server.control("reset")
-    child = run_child(argv)
-    stats = server.control("stats")
+    child, stats, load = run_measured(server, lambda: run_child(argv))
     result = json.loads(child.stdout.strip().splitlines()[-1]) if child.returncode == 0 else {}
-    ok = child.returncode == 0 and stats["requests"] == len(work.site) and not stats["not_found"]
-    return crawl_measure("a", child, stats, load, ok, {"spider": result} if ok else _failure(child))
+    ok = child.returncode == 0 and stats["requests"] == len(work.site) and not stats["404"]
+    return crawl_measure("a", child, stats, load, ok, {"spider": result} if ok else failure(child))
 
 
 def run_citewatch(
     args: argparse.Namespace, work: Workspace, server: Server, articles: Path, extract: bool
 ) -> Measure:
     data = Path(tempfile.mkdtemp(prefix="data-", dir=work.root))
-    config = f"[crawl]\nallow_private = true\nautothrottle = false\nper_site = {args.per_site}\n"
-    if not extract:
-        config += "\n[text]\nextract = false\n"
-    (data / "citewatch.toml").write_text(config)
+    write_config(data, args.per_site, "" if extract else NO_TEXT)
     try:
         added = run_child(
             [*citewatch_command(), "--data", str(data), "add", "--file", str(articles)]
         )
         if added.returncode != 0:
             return failed_measure("c" if extract else "b", added)
-        load = os.getloadavg()[0]
-        server.control("reset")
-        child = run_child([*citewatch_command(), "--data", str(data), "crawl", "--json"])
-        stats = server.control("stats")
+        crawl = [*citewatch_command(), "--data", str(data), "crawl", "--json"]
+        child, stats, load = run_measured(server, lambda: run_child(crawl))
         variant = "c" if extract else "b"
         if child.returncode != 0:
             return failed_measure(variant, child)
@@ -325,7 +277,7 @@ def run_citewatch(
         notes = {"summary": summary, **inspect_data(data)}
         ok = (
             stats["requests"] == len(work.site)
-            and not stats["not_found"]
+            and not stats["404"]
             and summary["articles"] == work.articles
             and summary["sources"] == work.sources
             and not summary["failed"]
@@ -359,12 +311,12 @@ def run_extract(work: Workspace, urls: Path) -> Measure:
 def crawl_measure(
     variant: str, child: Child, stats: dict[str, Any], load: float, ok: bool, notes: dict[str, Any]
 ) -> Measure:
-    first = stats["first"] if stats["first"] is not None else child.launched
+    seconds, startup = crawl_phase(child, stats)
     return Measure(
         variant,
         stats["requests"],
-        child.ended - first,
-        first - child.launched,
+        seconds,
+        startup,
         child.ended - child.launched,
         child.cpu,
         child.rss_mib,
@@ -376,19 +328,7 @@ def crawl_measure(
 
 
 def failed_measure(variant: str, child: Child) -> Measure:
-    return Measure(variant, 0, 0.0, 0.0, 0.0, 0.0, 0.0, None, 0.0, False, _failure(child))
-
-
-def _failure(child: Child) -> dict[str, Any]:
-    return {"returncode": child.returncode, "stderr": child.stderr[-2000:]}
-
-
-def citewatch_command() -> list[str]:
-    """The console script installed beside this Python, else the same entry point via -c."""
-    script = Path(sys.executable).with_name("citewatch")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from crawler.cli import main; main()"]
+    return Measure(variant, 0, 0.0, 0.0, 0.0, 0.0, 0.0, None, 0.0, False, failure(child))
 
 
 def inspect_data(data: Path) -> dict[str, Any]:
@@ -401,48 +341,12 @@ def inspect_data(data: Path) -> dict[str, Any]:
     return {"captures": captures, "captures_with_text": with_text, "warc_bytes": warc_bytes}
 
 
-def run_child(argv: list[str], env_extra: dict[str, str] | None = None) -> Child:
-    """Run argv to the end; its own CPU time and peak RSS come from wait4, not from a poll."""
-    # CITEWATCH_* variables of the calling shell would override the benchmark's config.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
-    env.update(env_extra or {})
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        launched = time.monotonic()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        watchdog = threading.Timer(CHILD_TIMEOUT, process.kill)
-        watchdog.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        except BaseException:  # Ctrl-C: never leave a crawl running behind us
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            watchdog.cancel()
-        ended = time.monotonic()
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Child(
-            process.returncode,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-            launched,
-            ended,
-            usage.ru_utime + usage.ru_stime,
-            usage.ru_maxrss / 1024,  # KiB on Linux
-        )
-
-
 def profile_b(
     args: argparse.Namespace, work: Workspace, server: Server, articles: Path
 ) -> list[str]:
     """One more (b) crawl under cProfile; the top functions by own time and by cumulative."""
     data = Path(tempfile.mkdtemp(prefix="profile-", dir=work.root))
-    (data / "citewatch.toml").write_text(
-        f"[crawl]\nallow_private = true\nautothrottle = false\nper_site = {args.per_site}\n"
-        "\n[text]\nextract = false\n"
-    )
+    write_config(data, args.per_site, NO_TEXT)
     run_child([*citewatch_command(), "--data", str(data), "add", "--file", str(articles)])
     output = data / "crawl.prof"
     script = citewatch_command()[0]
@@ -517,12 +421,7 @@ def report(
             "cannot read lower than its parent's resident set when spawned: figures near it "
             "are upper bounds."
         )
-    loads = [m.load for m in measures]
-    if loads:
-        console.print(
-            f"load average (1 min) at the start of runs: {min(loads):.1f}-{max(loads):.1f} "
-            f"on {os.cpu_count()} cores"
-        )
+    print_loads([m.load for m in measures])
     for lines in profile or []:
         console.print(lines, markup=False, highlight=False)
     if args.save_to and measures:
@@ -548,10 +447,9 @@ def save(
     args: argparse.Namespace, work: Workspace, probe: dict[str, float], measures: list[Measure]
 ) -> None:
     _, medians, ratios = summarize(args, measures)
-    RESULTS.mkdir(exist_ok=True)
+    args.save_to.parent.mkdir(exist_ok=True)
     result = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **machine(),
         "options": {k: str(v) if k == "save_to" else v for k, v in vars(args).items()},
         "pages": len(work.site),
         "server_probe": probe,

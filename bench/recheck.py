@@ -1,11 +1,12 @@
 """Recheck throughput, storage growth and memory: `citewatch crawl --all` vs bare Scrapy.
 
 One command, from the virtualenv citewatch is installed in: `python bench/recheck.py`
-(`--quick` for a smoke run, `--help` for the rest). It serves a seeded site from its own server
-on 127.0.0.1 (started from this file: `recheck.py _serve`): articles that each cite sources of
-their own, every page with an ETag and a Last-Modified, answering 304 to a matching
-If-None-Match / If-Modified-Since. citewatch watches the articles and crawls everything once
-(not measured); then, in rounds, each mode is rechecked by two subprocesses in turn:
+(`--quick` for a smoke run, `--help` for the rest). It serves a seeded site
+(bench/recheck_site.py) from its own server on 127.0.0.1 (bench/loopback_server.py): articles
+that each cite sources of their own, every page with an ETag and a Last-Modified, answering 304
+to a matching If-None-Match / If-Modified-Since. citewatch watches the articles and crawls
+everything once (not measured); then, in rounds, each mode is rechecked by two subprocesses in
+turn:
 
   (a) every page unchanged, the server answers 304 to conditional requests;
   (b) every page unchanged, the server ignores conditional headers (200 with the full body);
@@ -26,11 +27,7 @@ bench/results/recheck-<time>.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-import platform
-import random
 import resource
 import shutil
 import sqlite3
@@ -38,22 +35,28 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-import zlib
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from crawl import Child, citewatch_command, run_child  # bench/crawl.py: the same child runner
-from rich.console import Console
+from common import (
+    BENCH,
+    Child,
+    citewatch_command,
+    console,
+    crawl_phase,
+    failure,
+    machine,
+    print_loads,
+    results_file,
+    run_child,
+    run_measured,
+    write_config,
+)
+from loopback_server import Server
 from rich.table import Table
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 TARGETS = {"ratio_a": 0.7, "ratio_b": 0.7, "bytes_per_unchanged_check": 2048, "rss_mib": 300}
 MODES = {
     "a": "unchanged, 304 to conditional requests",
@@ -61,302 +64,7 @@ MODES = {
     "c": "10% of sources changed, conditional honoured",
 }
 VARIANTS = {"bare": "bare Scrapy", "citewatch": "citewatch crawl --all"}
-BASE_DATE = 1479722400  # Mon, 21 Nov 2016 10:00:00 GMT: every page's first Last-Modified
-console = Console(width=None if sys.stdout.isatty() else 140)
-
-
-# --- the site and its server (a subprocess: `recheck.py _serve`) ---------------------------
-
-
-def _paragraphs(seed: int, count: int = 400) -> list[bytes]:
-    """A pool of paragraphs; each page is its own selection of them, so no two pages match."""
-    rng = random.Random(seed)  # noqa: S311 - seeded page text, not secrets
-    words = (  # noqa: SIM905 - a word list reads better as text
-        "the of and to in that for on with as by from at about after before during against "
-        "government minister report officials statement according sources said told week year "
-        "city region border agreement talks vote court ruling evidence investigation data "
-        "le la les une des du et pour dans sur avec par ville accord rapport enquête chiffres"
-    ).split()
-    pool = []
-    for _ in range(count):
-        sentences = [
-            " ".join(rng.choice(words) for _ in range(rng.randint(8, 22))).capitalize() + "."
-            for _ in range(rng.randint(3, 7))
-        ]
-        pool.append(" ".join(sentences).encode())
-    return pool
-
-
-class Site:
-    """Articles /a/N.html citing sources /s/N/M.html, and /w/N.html for the watch-list part.
-
-    A page's version starts at 0; `change()` moves a tenth of the sources to a new version,
-    whose body gains a paragraph, a new ETag and a later Last-Modified.
-    """
-
-    def __init__(self, articles: int, sources: int, page_kb: int, seed: int) -> None:
-        self.articles, self.sources, self.page_bytes = articles, sources, page_kb * 1000
-        self.pool = _paragraphs(seed)
-        self.seed = seed
-        self.versions: dict[str, int] = {}
-        self.generation = 0
-        self.cache: dict[str, tuple[bytes, bytes, str, str]] = {}  # path: 200, 304, etag, lm
-        for path in self.paths():
-            self.versions[path] = 0
-            self.cache[path] = self._build(path, 0)
-
-    def paths(self) -> list[str]:
-        out = []
-        for a in range(self.articles):
-            out.append(f"/a/{a}.html")
-            out.extend(f"/s/{a}/{s}.html" for s in range(self.sources))
-        return out
-
-    def _body(self, path: str, version: int) -> bytes:
-        rng = random.Random(f"{self.seed}{path}")  # noqa: S311
-        title = f"Page {path}".encode()
-        parts = [b"<!doctype html><html><head><meta charset=utf-8><title>", title,
-                 b"</title></head><body><nav><a href=/>Home</a></nav><main><article><h1>",
-                 title, b"</h1>"]  # fmt: skip
-        if version:
-            parts.append(f"<p>Update {version}: officials revised the figures.</p>".encode())
-        size = sum(map(len, parts))
-        if path.startswith("/a/"):
-            article = path.split("/")[2].split(".")[0]
-            for s in range(self.sources):
-                link = f'<p>According to <a href="/s/{article}/{s}.html">report {s}</a>, '
-                chunk = link.encode() + rng.choice(self.pool) + b"</p>\n"
-                parts.append(chunk)
-                size += len(chunk)
-        budget = self.page_bytes if not path.startswith("/w/") else 2000
-        while size < budget:
-            chunk = b"<p>" + rng.choice(self.pool) + b"</p>\n"
-            parts.append(chunk)
-            size += len(chunk)
-        parts.append(b"</article></main><footer>Bench site</footer></body></html>\n")
-        return b"".join(parts)
-
-    def _build(self, path: str, version: int) -> tuple[bytes, bytes, str, str]:
-        body = self._body(path, version)
-        etag = f'"{zlib.crc32(body):08x}-{version}"'
-        modified = formatdate(BASE_DATE + 86400 * version, usegmt=True)
-        common = [("ETag", etag), ("Last-Modified", modified), ("Cache-Control", "max-age=0")]
-        full = _response("200 OK", body, [("Content-Type", "text/html; charset=utf-8"), *common])
-        return full, _response("304 Not Modified", b"", common, length=False), etag, modified
-
-    def get(self, path: str) -> tuple[bytes, bytes, str, str] | None:
-        found = self.cache.get(path)
-        if found is None and path.startswith("/w/"):
-            found = self._build(path, 0)  # watch-list pages: built when asked, not kept
-        return found
-
-    def change(self, fraction: float) -> int:
-        """Give a new version to `fraction` of the sources, a different share each time."""
-        self.generation += 1
-        step = max(1, round(1 / fraction))
-        changed = 0
-        for path in self.cache:
-            if path.startswith("/s/"):
-                number = int(path.rsplit("/", 1)[1].split(".")[0])
-                if (number + self.generation) % step == 0:
-                    self.versions[path] += 1
-                    self.cache[path] = self._build(path, self.versions[path])
-                    changed += 1
-        return changed
-
-    def validators(self) -> bytes:
-        return "".join(f"{p}\t{c[2]}\t{c[3]}\n" for p, c in self.cache.items()).encode()
-
-
-def _response(status: str, body: bytes, extra: list[tuple[str, str]], length: bool = True) -> bytes:
-    headers = [("Server", "citewatch-bench"), ("Date", formatdate(usegmt=True)), *extra]
-    if length:
-        headers.append(("Content-Length", str(len(body))))
-    head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-    return head.encode("latin-1") + body
-
-
-class Counters:
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.requests = self.ok = self.not_modified = self.not_found = self.conditional = 0
-        self.sent = 0
-        self.first: float | None = None
-        self.last: float | None = None
-        self.cpu_at_reset = time.process_time()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "200": self.ok,
-            "304": self.not_modified,
-            "404": self.not_found,
-            "conditional_requests": self.conditional,
-            "bytes": self.sent,
-            "first": self.first,
-            "last": self.last,
-            "cpu": time.process_time() - self.cpu_at_reset,
-        }
-
-
-class HttpProtocol(asyncio.Protocol):
-    """Keep-alive HTTP/1.1 GET, as in bench/loopback_server.py, with conditional requests."""
-
-    honour_conditional = True
-
-    def __init__(self, site: Site, counters: Counters) -> None:
-        self.site, self.counters = site, counters
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
-            if not self._answer(head):
-                return
-
-    def _answer(self, head: bytes) -> bool:
-        assert self.transport is not None
-        line, _, fields = head.partition(b"\r\n")
-        parts = line.split(b" ")
-        if len(parts) != 3:
-            self.transport.close()
-            return False
-        target, _, query = parts[1].decode("latin-1").partition("?")
-        lowered = fields.lower()
-        if target.startswith("/_bench/"):
-            answer = self._control(target, query)
-        else:
-            answer = self._page(target, lowered)
-        self.transport.write(answer)
-        closing = parts[2] == b"HTTP/1.0" or b"close" in _field(lowered, b"connection")
-        if closing:
-            self.transport.close()
-        return not closing
-
-    def _page(self, target: str, lowered: bytes) -> bytes:
-        counters = self.counters
-        now = time.monotonic()
-        if counters.first is None:
-            counters.first = now
-        counters.requests += 1
-        found = self.site.get(target)
-        if found is None:
-            counters.not_found += 1
-            answer = _response("404 Not Found", b"not found\n", [("Content-Type", "text/plain")])
-        else:
-            full, not_modified, etag, modified = found
-            none_match = _field(lowered, b"if-none-match").strip()
-            since = _field(lowered, b"if-modified-since").strip()
-            if none_match or since:
-                counters.conditional += 1
-            fresh = False
-            if self.honour_conditional and none_match:  # If-None-Match wins (RFC 9110 13.2.2)
-                fresh = etag.lower().encode() in none_match.split(b", ") or none_match == b"*"
-            elif self.honour_conditional and since:
-                fresh = _not_after(since, modified)
-            if fresh:
-                counters.not_modified += 1
-                answer = not_modified
-            else:
-                counters.ok += 1
-                answer = full
-        counters.sent += len(answer)
-        counters.last = now
-        return answer
-
-    def _control(self, target: str, query: str) -> bytes:
-        if target == "/_bench/reset":
-            self.counters.reset()
-        elif target == "/_bench/conditional":
-            HttpProtocol.honour_conditional = query == "on"
-        elif target == "/_bench/change":
-            changed = self.site.change(float(query or "0.1"))
-            return _response("200 OK", json.dumps({"changed": changed}).encode(), [])
-        elif target == "/_bench/validators":
-            return _response("200 OK", self.site.validators(), [])
-        stats = {**self.counters.as_dict(), "conditional_on": HttpProtocol.honour_conditional}
-        return _response("200 OK", json.dumps(stats).encode(), [])
-
-
-def _not_after(since: bytes, modified: str) -> bool:
-    try:
-        return parsedate_to_datetime(modified) <= parsedate_to_datetime(since.decode())
-    except (TypeError, ValueError):
-        return False
-
-
-def _field(lowered_fields: bytes, name: bytes) -> bytes:
-    """The value of header ``name`` in the lower-cased header lines, or b""."""
-    text = b"\r\n" + lowered_fields
-    key = b"\r\n" + name + b":"
-    at = text.find(key)
-    if at < 0:
-        return b""
-    end = text.find(b"\r\n", at + len(key))
-    return text[at + len(key) : end if end >= 0 else None]
-
-
-async def _serve(site: Site) -> None:
-    counters = Counters()
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: HttpProtocol(site, counters), "127.0.0.1", 0, backlog=512
-    )
-    print(server.sockets[0].getsockname()[1], flush=True)
-    await loop.run_in_executor(None, sys.stdin.read)  # until the benchmark closes our stdin
-    server.close()
-
-
-def serve_main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="recheck.py _serve")
-    for name in ("--articles", "--sources", "--page-kb", "--seed"):
-        parser.add_argument(name, type=int, required=True)
-    args = parser.parse_args(argv)
-    asyncio.run(_serve(Site(args.articles, args.sources, args.page_kb, args.seed)))
-
-
-class Server:
-    """The site's server as a subprocess; it exits when its stdin closes."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.argv = [sys.executable, str(Path(__file__).resolve()), "_serve"]
-        self.argv += ["--articles", str(args.articles), "--sources", str(args.sources)]
-        self.argv += ["--page-kb", str(args.page_kb), "--seed", str(args.seed)]
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.process.stdout is not None
-        self.port = int(self.process.stdout.readline())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    def get(self, action: str, query: str = "") -> bytes:
-        url = f"http://127.0.0.1:{self.port}/_bench/{action}" + (f"?{query}" if query else "")
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return bytes(answer.read())
-
-    def control(self, action: str, query: str = "") -> dict[str, Any]:
-        return dict(json.loads(self.get(action, query)))
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+NO_WAYBACK = "\n[lookup]\nwayback = false\n"  # rechecks must not look sources up outside
 
 
 # --- the bare Scrapy spider (a subprocess: `recheck.py _bare`) ------------------------------
@@ -451,32 +159,19 @@ def db_counts(data: Path) -> dict[str, Any]:
     return {"captures": captures, "checks": checks, "events": events}
 
 
-def write_config(data: Path, per_site: int) -> None:
-    data.mkdir(parents=True, exist_ok=True)
-    (data / "citewatch.toml").write_text(
-        f"[crawl]\nallow_private = true\nautothrottle = false\nper_site = {per_site}\n"
-        "\n[lookup]\nwayback = false\n"
-    )
-
-
 def citewatch(data: Path, *argv: str, code: str | None) -> Child:
     env = {"PYTHONPATH": code} if code else None
     command = citewatch_command() if not code else [sys.executable, "-m", "crawler"]
     return run_child([*command, "--data", str(data), *argv], env_extra=env)
 
 
-def _failure(child: Child) -> dict[str, Any]:
-    return {"returncode": child.returncode, "stderr": child.stderr[-2000:]}
-
-
 def run_citewatch(
     args: argparse.Namespace, mode: str, data: Path, server: Server, expected: int
 ) -> Measure:
     before, counts_before = data_bytes(data), db_counts(data)
-    load = os.getloadavg()[0]
-    server.control("reset")
-    child = citewatch(data, "crawl", "--all", "--json", code=args.code)
-    stats = server.control("stats")
+    child, stats, load = run_measured(
+        server, lambda: citewatch(data, "crawl", "--all", "--json", code=args.code)
+    )
     after, counts_after = data_bytes(data), db_counts(data)
     checks = stats["200"] + stats["304"]
     notes: dict[str, Any] = {
@@ -496,7 +191,7 @@ def run_citewatch(
     if child.returncode == 0:
         notes["summary"] = json.loads(child.stdout)
     else:
-        notes.update(_failure(child))
+        notes.update(failure(child))
     added = sum(after.values()) - sum(before.values())
     return _measure(mode, "citewatch", child, stats, load, ok, added, notes)
 
@@ -504,13 +199,10 @@ def run_citewatch(
 def run_bare(args: argparse.Namespace, mode: str, validators: Path, server: Server) -> Measure:
     argv = [sys.executable, str(Path(__file__).resolve()), "_bare", str(validators)]
     argv += ["--concurrency", str(args.per_site)]
-    load = os.getloadavg()[0]
-    server.control("reset")
-    child = run_child(argv)
-    stats = server.control("stats")
+    child, stats, load = run_measured(server, lambda: run_child(argv))
     expected = sum(1 for line in validators.read_text().splitlines() if line)
     ok = child.returncode == 0 and stats["200"] + stats["304"] == expected
-    notes = {"spider": json.loads(child.stdout.strip().splitlines()[-1])} if ok else _failure(child)
+    notes = {"spider": json.loads(child.stdout.strip().splitlines()[-1])} if ok else failure(child)
     return _measure(mode, "bare", child, stats, load, ok, None, notes)
 
 
@@ -524,14 +216,13 @@ def _measure(
     added: int | None,
     notes: dict[str, Any],
 ) -> Measure:
-    first = stats["first"] if stats["first"] is not None else child.launched
+    seconds, notes["startup"] = crawl_phase(child, stats)
     server = {k: stats[k] for k in ("200", "304", "404", "conditional_requests", "bytes", "cpu")}
-    notes["startup"] = first - child.launched
     return Measure(
         mode,
         variant,
         stats["200"] + stats["304"],
-        child.ended - first,
+        seconds,
         child.ended - child.launched,
         child.cpu,
         child.rss_mib,
@@ -600,7 +291,7 @@ def watchlist_memory(args: argparse.Namespace, server: Server, root: Path) -> di
     results: dict[str, Any] = {}
     for size in (args.small_watches, args.big_watches):
         data = root / f"watches-{size}"
-        write_config(data, args.per_site)
+        write_config(data, args.per_site, NO_WAYBACK)
         urls = root / f"watches-{size}.txt"
         urls.write_text("".join(server.url(f"/w/{n}.html") + "\n" for n in range(size)))
         row: dict[str, Any] = {}
@@ -615,21 +306,11 @@ def watchlist_memory(args: argparse.Namespace, server: Server, root: Path) -> di
         with sqlite3.connect(data / "citewatch.db") as db:
             db.execute("UPDATE watches SET next_due = '2099-01-01 00:00:00.000000'")
         row["crawl_none_due"] = _child_figures(citewatch(data, "crawl", "--json", code=args.code))
-        with sqlite3.connect(data / "citewatch.db") as db:
-            db.execute(
-                "UPDATE watches SET next_due = '2000-01-01 00:00:00.000000' WHERE id IN "
-                "(SELECT id FROM watches ORDER BY id LIMIT ?)",
-                (args.due,),
-            )
+        _make_due(data, args.due)
         server.control("reset")
         row["crawl_few_due"] = _child_figures(citewatch(data, "crawl", "--json", code=args.code))
         row["crawl_few_due"]["server_requests"] = server.control("stats")["requests"]
-        with sqlite3.connect(data / "citewatch.db") as db:
-            db.execute(
-                "UPDATE watches SET next_due = '2000-01-01 00:00:00.000000' WHERE id IN "
-                "(SELECT id FROM watches ORDER BY id LIMIT ?)",
-                (args.due,),
-            )
+        _make_due(data, args.due)
         server.control("reset")
         row["schedule_once"] = _child_figures(citewatch(data, "schedule", "--once", code=args.code))
         row["schedule_once"]["server_requests"] = server.control("stats")["requests"]
@@ -646,6 +327,16 @@ def watchlist_memory(args: argparse.Namespace, server: Server, root: Path) -> di
         )
         shutil.rmtree(data, ignore_errors=True)
     return results
+
+
+def _make_due(data: Path, count: int) -> None:
+    """Make the first `count` watches due now: what a daily recheck meets between its rounds."""
+    with sqlite3.connect(data / "citewatch.db") as db:
+        db.execute(
+            "UPDATE watches SET next_due = '2000-01-01 00:00:00.000000' WHERE id IN "
+            "(SELECT id FROM watches ORDER BY id LIMIT ?)",
+            (count,),
+        )
 
 
 def _child_figures(child: Child) -> dict[str, Any]:
@@ -771,12 +462,7 @@ def report(args: argparse.Namespace, measures: list[Measure], memory: dict[str, 
                     f"({growth:+.0f})   target: flat, < {TARGETS['rss_mib']} MiB   "
                     + ("[green]PASS[/]" if flat else "[red]FAIL[/]")
                 )
-    loads = [m.load for m in measures]
-    if loads:
-        console.print(
-            f"load average (1 min) at the start of runs: {min(loads):.1f}-{max(loads):.1f} "
-            f"on {os.cpu_count()} cores"
-        )
+    print_loads([m.load for m in measures])
     if args.save_to:
         save(args, measures, memory)
         console.print(f"results: {args.save_to.relative_to(BENCH.parent)}")
@@ -793,10 +479,9 @@ def code_version(code: str | None) -> dict[str, Any]:
 
 
 def save(args: argparse.Namespace, measures: list[Measure], memory: dict[str, Any]) -> None:
-    RESULTS.mkdir(exist_ok=True)
+    args.save_to.parent.mkdir(exist_ok=True)
     result = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **machine(),
         "code": args.code_version,
         "options": {
             k: str(v) if k == "save_to" else v for k, v in vars(args).items() if k != "code_version"
@@ -843,17 +528,21 @@ def parse_args() -> argparse.Namespace:
     args.code = str(Path(args.code).resolve()) if args.code else None
     args.code_version = code_version(args.code)
     args.first_crawl = None
-    args.save_to = (
-        None if args.no_save else RESULTS / f"recheck-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    )
+    args.save_to = results_file("recheck", args.no_save)
     return args
+
+
+def server_args(args: argparse.Namespace) -> list[str]:
+    """bench/loopback_server.py serving bench/recheck_site.py's site, as the options ask."""
+    return ["--articles", str(args.articles), "--sources", str(args.sources),
+            "--page-kb", str(args.page_kb), "--seed", str(args.seed)]  # fmt: skip
 
 
 def first_crawl(args: argparse.Namespace, server: Server, root: Path) -> Path | None:
     """Watch the articles and crawl everything once (not measured); the data directory."""
     urls = args.articles * (1 + args.sources)
     data = root / "data"
-    write_config(data, args.per_site)
+    write_config(data, args.per_site, NO_WAYBACK)
     articles = root / "articles.txt"
     articles.write_text("".join(server.url(f"/a/{a}.html") + "\n" for a in range(args.articles)))
     added = citewatch(data, "add", "--file", str(articles), code=args.code)
@@ -892,7 +581,10 @@ def main() -> int:
     measures: list[Measure] = []
     memory: dict[str, Any] = {}
     failed = False
-    with tempfile.TemporaryDirectory(prefix="citewatch-recheck-") as tmp, Server(args) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="citewatch-recheck-") as tmp,
+        Server(*server_args(args)) as server,
+    ):
         root = Path(tmp)
         try:
             if not args.no_recheck:
@@ -913,9 +605,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
-        serve_main(sys.argv[2:])
-    elif len(sys.argv) > 1 and sys.argv[1] == "_bare":
+    if len(sys.argv) > 1 and sys.argv[1] == "_bare":
         bare_main(sys.argv[2:])
     else:
         sys.exit(main())
