@@ -40,10 +40,13 @@ class CaptureText:
     text_digest: str | None = None
     text_reason: str | None = None
     title: str | None = None
+    # The payload of an earlier capture again: its row holds the text, this one only the
+    # digest, so that storage grows with changes, not with checks.
+    repeated: bool = False
 
     def columns(self) -> dict[str, Any]:
         return {
-            "text": self.text,
+            "text": None if self.repeated else self.text,
             "text_digest": self.text_digest,
             "text_reason": self.text_reason,
             "title": self.title,
@@ -147,18 +150,23 @@ def _capture_text(
     )  # fmt: skip
     if same_payload and previous is not None:
         return CaptureText(
-            previous["text"], previous["text_digest"], previous["text_reason"], previous["title"]
+            previous["text"],
+            previous["text_digest"],
+            previous["text_reason"],
+            previous["title"],
+            repeated=True,
         )
     return None  # not extracted (text.extract is off, or not a 2xx answer)
 
 
 def _previous_text(conn: Connection, page_id: int) -> Any:
-    """The page's latest capture that has text, or a reason for having none."""
+    """The page's latest capture that stores its text, or a reason for having none (a capture
+    that repeats an earlier payload stores neither, and has the same text)."""
     query = (
         sa.select(captures)
         .where(
             captures.c.page_id == page_id,
-            sa.or_(captures.c.text_digest.is_not(None), captures.c.text_reason.is_not(None)),
+            sa.or_(captures.c.text.is_not(None), captures.c.text_reason.is_not(None)),
         )
         .order_by(captures.c.id.desc())
         .limit(1)
@@ -167,6 +175,27 @@ def _previous_text(conn: Connection, page_id: int) -> Any:
 
 
 def _capture(conn: Connection, capture_id: int | None) -> Any:
+    """The capture row ``capture_id`` with its text, taken from the earlier capture of the same
+    payload when this one repeats it."""
     if capture_id is None:
         return None
-    return conn.execute(sa.select(captures).where(captures.c.id == capture_id)).mappings().first()
+    row = conn.execute(sa.select(captures).where(captures.c.id == capture_id)).mappings().first()
+    if row is None or row["text"] is not None or row["text_digest"] is None:
+        return row
+    same = (
+        captures.c.payload_digest == row["payload_digest"]
+        if row["payload_digest"] is not None
+        else captures.c.text_digest == row["text_digest"]
+    )
+    stored = conn.execute(
+        sa.select(captures.c.text)
+        .where(
+            captures.c.page_id == row["page_id"],
+            captures.c.id < row["id"],
+            same,
+            captures.c.text.is_not(None),
+        )
+        .order_by(captures.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return {**row, "text": stored}

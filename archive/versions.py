@@ -102,6 +102,8 @@ def list_versions(conn: Connection, page_id: int) -> list[Version]:
         version = _version(row)
         if version.record_type == "revisit" and version.text is None:
             version = _with_repeated_text(version, found)
+        elif version.text is None and version.text_digest is not None:
+            version = _with_stored_text(version, found)
         found.append(version)
     return found
 
@@ -174,6 +176,19 @@ def _version(row: Any) -> Version:
         payload_file=row["warc_file"],
         payload_offset=row["warc_offset"],
     )
+
+
+def _with_stored_text(version: Version, earlier: list[Version]) -> Version:
+    # A response whose payload an earlier one already had stores only the text's digest.
+    for original in reversed(earlier):
+        same = (
+            original.payload_digest == version.payload_digest
+            if version.payload_digest is not None
+            else original.text_digest == version.text_digest
+        )
+        if original.text is not None and same:
+            return Version(**{**version.__dict__, "text": original.text})
+    return version
 
 
 def _with_repeated_text(revisit: Version, earlier: list[Version]) -> Version:

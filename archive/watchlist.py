@@ -297,11 +297,11 @@ def due_watches(
 def _page_ids(conn: Connection, urls: list[str], now: datetime) -> dict[str, int]:
     """The page row id of each URL, creating pending rows for URLs citewatch has never seen."""
     query = sa.select(pages.c.url, pages.c.id)
-    found = dict(conn.execute(query.where(pages.c.url.in_(urls))).tuples().all())
+    found = dict(conn.execute(query.where(pages.c.url.in_(urls))).all())
     missing = [url for url in urls if url not in found]
     if missing:
         conn.execute(
             pages.insert(), [{"url": url, "state": "pending", "first_seen": now} for url in missing]
         )
-        found.update(conn.execute(query.where(pages.c.url.in_(missing))).tuples().all())
+        found.update(conn.execute(query.where(pages.c.url.in_(missing))).all())
     return found

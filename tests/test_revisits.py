@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -173,6 +175,18 @@ def test_unchanged_sources_stay_ok_and_keep_their_text(crawled: Crawled) -> None
         assert recheck["text_chars"] == first["text_chars"] and first["text_chars"] > 0
     # "304 Not Modified" is recorded as the answer it confirms.
     assert history(crawled.data, crawled.validated)["checks"][0]["http_status"] == 200
+
+
+def test_a_recheck_stores_the_text_only_once(crawled: Crawled) -> None:
+    """Storage grows with changes, not with checks: a revisit's row keeps the text's digest
+    and leaves the text itself to the response it repeats."""
+    with closing(sqlite3.connect(crawled.data / "citewatch.db")) as conn:
+        rows = conn.execute(
+            "SELECT record_type, text IS NOT NULL, text_digest IS NOT NULL FROM captures "
+            "WHERE http_status = 200 OR record_type = 'revisit' ORDER BY id"
+        ).fetchall()
+    assert ("revisit", 0, 1) in rows
+    assert all(stored == (kind == "response") for kind, stored, _ in rows), rows
 
 
 def original_stamp(data: Path, url: str) -> str:
