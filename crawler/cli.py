@@ -57,6 +57,12 @@ class Session:
             self._store = Store.open(self.config.database.url)
         return self._store
 
+    def close(self) -> None:
+        """Close the database: the last connection to go checkpoints SQLite's WAL away."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
 
 @app.callback()
 def options(
@@ -70,7 +76,9 @@ def options(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = Session(datadir.locate(data))
+    session = Session(datadir.locate(data))
+    ctx.obj = session
+    ctx.call_on_close(session.close)
 
 
 @app.command()
