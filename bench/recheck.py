@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,22 +136,27 @@ class Measure:
 
 def data_bytes(data: Path) -> dict[str, int]:
     """Bytes on disk in the data directory: WARC files, the database with its WAL, the rest."""
-    sizes = {"warcs": 0, "database": 0, "other": 0}
+    sizes = {"warcs": 0, "database": 0, "wal": 0, "other": 0}
     for path in data.rglob("*"):
         if not path.is_file():
             continue
         size = path.stat().st_size
         if path.parent.name == "warcs":
             sizes["warcs"] += size
-        elif path.name.startswith("citewatch.db"):
+        elif path.name == "citewatch.db":
             sizes["database"] += size
+        elif path.name.startswith("citewatch.db-"):  # -wal, -shm: not yet checkpointed
+            sizes["wal"] += size
         else:
             sizes["other"] += size
     return sizes
 
 
 def db_counts(data: Path) -> dict[str, Any]:
-    with sqlite3.connect(data / "citewatch.db") as db:
+    """Rows by kind, after folding the WAL into the database file (a crawl's last connection
+    to close does that too; done here, the bytes measured next do not depend on who was last)."""
+    with closing(sqlite3.connect(data / "citewatch.db")) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         captures = dict(
             db.execute("SELECT record_type, count(*) FROM captures GROUP BY 1").fetchall()
         )
@@ -172,7 +178,10 @@ def run_citewatch(
     child, stats, load = run_measured(
         server, lambda: citewatch(data, "crawl", "--all", "--json", code=args.code)
     )
-    after, counts_after = data_bytes(data), db_counts(data)
+    # Counting opens and closes the database, which folds the crawl's WAL into it: the bytes
+    # measured are then what the data directory keeps, not a transient log.
+    counts_after = db_counts(data)
+    after = data_bytes(data)
     checks = stats["200"] + stats["304"]
     notes: dict[str, Any] = {
         "bytes_before": before,
@@ -194,6 +203,13 @@ def run_citewatch(
         notes.update(failure(child))
     added = sum(after.values()) - sum(before.values())
     return _measure(mode, "citewatch", child, stats, load, ok, added, notes)
+
+
+def _growth(measure: Measure) -> str:
+    """Bytes per check by where they went: WARC files, the database (with its WAL), the rest."""
+    before, after = measure.notes["bytes_before"], measure.notes["bytes_after"]
+    checks = max(measure.checks, 1)
+    return ", ".join(f"{part} {(after[part] - before[part]) / checks:.0f}" for part in after)
 
 
 def run_bare(args: argparse.Namespace, mode: str, validators: Path, server: Server) -> Measure:
@@ -265,7 +281,8 @@ def recheck_rounds(
                     measure.notes["sources_changed"] = changed
                 measures.append(measure)
                 per_check = (
-                    f", +{measure.bytes_added / max(measure.checks, 1):.0f} B/check"
+                    f", +{measure.bytes_added / max(measure.checks, 1):.0f} B/check "
+                    f"({_growth(measure)})"
                     if measure.bytes_added is not None
                     else ""
                 )
