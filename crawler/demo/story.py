@@ -19,6 +19,8 @@ from archive import comparison, config, watchlist
 from archive.datadir import DataDir
 from archive.errors import CitewatchError, InputError
 from archive.store import Store
+from archive.times import utcnow
+from archive.urls import normalize
 from crawler import diff_view, views
 from crawler.demo.server import SampleWeb, serving
 
@@ -64,7 +66,10 @@ def run(console: Console, root: Path) -> dict[str, Any]:
         store = Store.open(settings.database.url)
         try:
             _say(console, f"Day 0: watching {article}")
-            _cli(root, "add", article)
+            watch = watchlist.WatchRequest(
+                normalize(article), settings.watch.every, settings.watch.depth
+            )
+            watchlist.add(store, [watch], utcnow())
             _crawl(console, root)
             _say(console, "Three months later, on the sample web:")
             web.edit(EDITED, *EDIT)
