@@ -320,7 +320,7 @@ def watchlist_memory(args: argparse.Namespace, server: Server, root: Path) -> di
         # Out of due time, except the first `args.due` watches: what a daily recheck service
         # meets between its rounds. The bench writes next_due itself: crawling 100,000
         # articles to make them not due would take an hour.
-        with sqlite3.connect(data / "citewatch.db") as db:
+        with closing(sqlite3.connect(data / "citewatch.db")) as db, db:
             db.execute("UPDATE watches SET next_due = '2099-01-01 00:00:00.000000'")
         row["crawl_none_due"] = _child_figures(citewatch(data, "crawl", "--json", code=args.code))
         _make_due(data, args.due)
@@ -348,7 +348,7 @@ def watchlist_memory(args: argparse.Namespace, server: Server, root: Path) -> di
 
 def _make_due(data: Path, count: int) -> None:
     """Make the first `count` watches due now: what a daily recheck meets between its rounds."""
-    with sqlite3.connect(data / "citewatch.db") as db:
+    with closing(sqlite3.connect(data / "citewatch.db")) as db, db:
         db.execute(
             "UPDATE watches SET next_due = '2000-01-01 00:00:00.000000' WHERE id IN "
             "(SELECT id FROM watches ORDER BY id LIMIT ?)",
