@@ -8,6 +8,7 @@ are ever pointed at, never another revisit, so replay tools can always resolve a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,27 +39,44 @@ class LastResponse:
 def last_response(store: Store, page_url: str, url: str) -> LastResponse | None:
     """The last full 2xx capture of ``url`` made while checking ``page_url`` (the cited URL;
     ``url`` differs from it at the end of a redirect chain)."""
-    query = (
-        sa.select(captures)
+    return last_responses(store, [page_url]).get(page_url, {}).get(url)
+
+
+def last_responses(store: Store, page_urls: Sequence[str]) -> dict[str, dict[str, LastResponse]]:
+    """For each of ``page_urls``: the last full 2xx capture of every URL its checks answered
+    from (the page itself, or where its redirects ended), by that URL.
+
+    One query for a whole batch of pages: the spider asks once per batch of articles and once
+    per article for its sources, where a query per request cost the reactor more than Scrapy's
+    own work on the page."""
+    if not page_urls:
+        return {}
+    latest = (
+        sa.select(sa.func.max(captures.c.id))
         .join(pages, pages.c.id == captures.c.page_id)
         .where(
-            pages.c.url == page_url,
-            captures.c.url == url,
+            pages.c.url.in_(sorted(set(page_urls))),
             captures.c.record_type == "response",
             captures.c.http_status.between(200, 299),
             captures.c.truncated.is_(None),
         )
-        .order_by(captures.c.id.desc())
-        .limit(1)
+        .group_by(captures.c.page_id, captures.c.url)
     )
+    query = (
+        sa.select(pages.c.url.label("page_url"), captures)
+        .join(pages, pages.c.id == captures.c.page_id)
+        .where(captures.c.id.in_(latest))
+    )
+    found: dict[str, dict[str, LastResponse]] = {url: {} for url in page_urls}
     with store.read() as conn:
-        row = conn.execute(query).mappings().first()
-    if row is None:
-        return None
-    original = OriginalCapture(
-        record_id=row["warc_record_id"],
-        target_uri=row["url"],
-        date=row["fetched_at"],
-        payload_digest=row["payload_digest"],
-    )
-    return LastResponse(original, row["http_status"], row["etag"], row["last_modified"])
+        for row in conn.execute(query).mappings():
+            original = OriginalCapture(
+                record_id=row["warc_record_id"],
+                target_uri=row["url"],
+                date=row["fetched_at"],
+                payload_digest=row["payload_digest"],
+            )
+            found[row["page_url"]][row["url"]] = LastResponse(
+                original, row["http_status"], row["etag"], row["last_modified"]
+            )
+    return found

@@ -1,7 +1,9 @@
 """Downloader middleware: recheck a page cheaply, with the validators of its last capture.
 
-For each page of the crawl it looks up the URL's last full ``2xx`` capture
-(``archive.revisits.last_response``) and keeps it in ``request.meta[LAST_RESPONSE_KEY]``; the
+For each page of the crawl it finds the URL's last full ``2xx`` capture and keeps it in
+``request.meta[LAST_RESPONSE_KEY]``. The spider looks these up for whole batches of pages
+(``archive.revisits.last_responses``) and hands them over in ``request.meta[KNOWN_KEY]``; a
+request without them costs a query of its own (``archive.revisits.last_response``). The
 WARC capture then writes a small ``revisit`` record of it when the answer is ``304 Not
 Modified`` or has the same payload. A request the spider marks ``REVALIDATE_KEY`` (a page only
 checked, whose body is not parsed) also sends ``If-None-Match`` / ``If-Modified-Since``: a parsed
@@ -25,6 +27,8 @@ PAGE_KEY = "citewatch"  # set by the spider: url (as cited), role, depth, max_de
 REVALIDATE_KEY = "citewatch_revalidate"  # set by the spider: the body will not be parsed
 LAST_RESPONSE_KEY = "citewatch_last_response"  # archive.revisits.LastResponse of request.url
 VALIDATORS_KEY = "citewatch_validators"  # the conditional headers this middleware added
+# Set by the spider: {url: LastResponse} of the page's last full captures, looked up in a batch.
+KNOWN_KEY = "citewatch_known_responses"
 
 
 class ConditionalRequestMiddleware:
@@ -56,7 +60,11 @@ class ConditionalRequestMiddleware:
             if request.headers.get(name) == value.encode("latin-1"):
                 del request.headers[name]
         request.meta.pop(LAST_RESPONSE_KEY, None)
-        last = last_response(self.store, page["url"], request.url)
+        known: dict[str, LastResponse] | None = request.meta.get(KNOWN_KEY)
+        if known is not None:
+            last = known.get(request.url)
+        else:
+            last = last_response(self.store, page["url"], request.url)
         if last is None:
             return
         request.meta[LAST_RESPONSE_KEY] = last

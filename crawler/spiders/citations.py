@@ -11,7 +11,7 @@ own time in a crawl, and the reactor fetches meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from archive import datadir, watchlist
 from archive.errors import InvalidUrl
+from archive.revisits import LastResponse, last_responses
 from archive.store import Store
 from archive.times import utcnow
 from archive.urls import normalize
@@ -32,9 +33,12 @@ from archive.warcs import mime_type
 from crawler import citations, probes
 from crawler.failures import failure_reason
 from crawler.items import PageResult
+from crawler.middlewares.conditional import KNOWN_KEY
 from crawler.workers import process_pool
 
 META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
+# Due articles read, and their last captures looked up, this many at a time.
+START_BATCH = 500
 
 
 class CitationSpider(scrapy.Spider):
@@ -58,6 +62,7 @@ class CitationSpider(scrapy.Spider):
         self.check_urls = [normalize(url) for url in _url_list(check)]
         self.probes: probes.SiteProbes | None = None
         self.finder: Executor | None = None  # where find() runs; None: in the reactor thread
+        self.store: Store | None = None  # open while the crawl runs
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CitationSpider:
@@ -69,11 +74,15 @@ class CitationSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.finder is not None:
             self.finder.shutdown(wait=False, cancel_futures=True)
+        if self.store is not None:
+            self.store.close()
 
     async def start(self) -> AsyncIterator[Any]:
+        self.store = Store.open(self.settings["CITEWATCH_DATABASE_URL"])
         if self.check_urls:  # a live check: these pages alone, nothing they cite
+            known = await self._last_captures(self.check_urls)
             for url in self.check_urls:
-                yield self.page_request(url, "source", 0, 0)
+                yield self.page_request(url, "source", 0, 0, known[url])
             return
         # Soft-404 probes compare texts: only when text is extracted.
         if self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
@@ -81,21 +90,34 @@ class CitationSpider(scrapy.Spider):
         processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         if processes > 0 and is_asyncio_available():
             self.finder = _finder(processes)
-        store = Store.open(self.settings["CITEWATCH_DATABASE_URL"])
-        try:
-            due = watchlist.due_watches(
-                store, utcnow(), urls=self.only_urls or None, include_all=self.include_all
-            )
-            for watch in due:
-                yield self.page_request(watch.url, "article", 0, watch.depth)
-        finally:
-            store.close()
+        due = watchlist.due_watches(
+            self.store,
+            utcnow(),
+            urls=self.only_urls or None,
+            include_all=self.include_all,
+            batch=START_BATCH,
+        )
+        for batch in _batches(due, START_BATCH):
+            known = await self._last_captures([watch.url for watch in batch])
+            for watch in batch:
+                yield self.page_request(watch.url, "article", 0, watch.depth, known[watch.url])
 
-    def page_request(self, url: str, role: str, depth: int, max_depth: int) -> scrapy.Request:
+    def page_request(
+        self,
+        url: str,
+        role: str,
+        depth: int,
+        max_depth: int,
+        known: dict[str, LastResponse] | None = None,
+    ) -> scrapy.Request:
+        """``known``: the page's last captures by URL (``archive.revisits.last_responses``),
+        for the conditional middleware; without them it looks them up itself."""
         # Every status reaches the callback (HTTPERROR_ALLOW_ALL), redirects are still followed.
         meta: dict[str, Any] = {
             META_KEY: {"url": url, "role": role, "depth": depth, "max_depth": max_depth}
         }
+        if known is not None:
+            meta[KNOWN_KEY] = known
         # Articles are always parsed (status lists what they cite, even at depth 0); a source
         # only when its own citations will be followed: parsing is most of a page's CPU.
         callback = self.parse_citing if role == "article" or depth < max_depth else self.parse
@@ -117,7 +139,9 @@ class CitationSpider(scrapy.Spider):
         if isinstance(response, TextResponse) and 200 <= response.status < 300:
             result.citations = await self._find(response.text, response.url)
             if info["depth"] < info["max_depth"]:
-                for request in self._follow(result.citations, info):
+                urls = _citation_urls(result.citations)
+                known = await self._last_captures(urls)
+                for request in self._follow(urls, known, info):
                     yield request
         yield result
 
@@ -147,13 +171,19 @@ class CitationSpider(scrapy.Spider):
                 self.finder = None
         return citations.find(html, url)
 
-    def _follow(self, found: list[citations.Citation], info: dict[str, Any]) -> Iterator[Any]:
-        for citation in found:
-            try:
-                url = normalize(citation.url)
-            except InvalidUrl:
-                continue
-            request = self.page_request(url, "source", info["depth"] + 1, info["max_depth"])
+    async def _last_captures(self, urls: list[str]) -> dict[str, dict[str, LastResponse]]:
+        """The last captures of a batch of pages, read off the reactor's thread."""
+        assert self.store is not None
+        if is_asyncio_available():
+            return await asyncio.to_thread(last_responses, self.store, urls)
+        return last_responses(self.store, urls)
+
+    def _follow(
+        self, urls: list[str], known: dict[str, dict[str, LastResponse]], info: dict[str, Any]
+    ) -> Iterator[Any]:
+        for url in urls:
+            depth = info["depth"] + 1
+            request = self.page_request(url, "source", depth, info["max_depth"], known[url])
             if self.probes is None:
                 yield request
             else:  # held until its site's soft-404 probe has answered
@@ -200,6 +230,28 @@ def _finder(processes: int) -> Executor:
     for _ in range(processes):
         pool.submit(int)  # starts a worker
     return pool
+
+
+def _citation_urls(found: list[citations.Citation]) -> list[str]:
+    """The cited URLs, normalised, in page order; a URL that cannot be fetched is left out."""
+    urls = []
+    for citation in found:
+        try:
+            urls.append(normalize(citation.url))
+        except InvalidUrl:
+            continue
+    return urls
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _status(response: Response) -> int:
