@@ -15,7 +15,14 @@ import sqlalchemy as sa
 
 from archive.schema import captures, pages
 from archive.store import Store
-from archive.warc_records import OriginalCapture
+from archive.warcs import (
+    CaptureLocation,
+    Exchange,
+    OriginalCapture,
+    RevisitProfile,
+    WarcWriter,
+    sha1_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -80,3 +87,31 @@ def last_responses(store: Store, page_urls: Sequence[str]) -> dict[str, dict[str
                 original, row["http_status"], row["etag"], row["last_modified"]
             )
     return found
+
+
+def archive_exchange(
+    writer: WarcWriter, exchange: Exchange, last: LastResponse | None, not_modified: bool
+) -> tuple[CaptureLocation, RevisitProfile | None]:
+    """Write ``exchange`` as a revisit of ``last`` when the page is unchanged (``not_modified``:
+    a 304 to the validators of ``last``; or the same payload digest), else in full.
+
+    Returns where the revisit or response record is, and the revisit's profile if it is one."""
+    profile = revisit_profile(exchange, last, not_modified)
+    if last is not None and profile is not None:
+        return writer.write_revisit(exchange, last.original, profile), profile
+    return writer.write_exchange(exchange), None
+
+
+def revisit_profile(
+    exchange: Exchange, last: LastResponse | None, not_modified: bool
+) -> RevisitProfile | None:
+    """How ``exchange`` repeats ``last``, or None when it must be archived in full."""
+    response = exchange.response
+    if last is None or response.truncated is not None:
+        return None
+    if not_modified:
+        return "server-not-modified"
+    digest = last.original.payload_digest
+    if 200 <= response.status < 300 and digest is not None and sha1_digest(response.body) == digest:
+        return "identical-payload-digest"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -48,6 +49,9 @@ def run(
         LOG_LEVEL="INFO" if verbose else "WARNING",
     )
     process = CrawlerProcess(settings)
+    # Scrapy filters by level in its handler only, leaving the root logger at NOTSET: every
+    # DEBUG line ("Crawled (200) …", "Scraped from …") was still built, twice a page, then dropped.
+    logging.getLogger().setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(CitationSpider)
     process.crawl(crawler, urls=urls, select="all" if include_all else "due", check=check)
     process.start()

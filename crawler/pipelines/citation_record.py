@@ -11,7 +11,6 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from archive.warcs import WarcWriter
 from crawler.items import PageResult
 from crawler.middlewares.warc_capture import WarcCaptureMiddleware
 
@@ -19,7 +18,7 @@ from crawler.middlewares.warc_capture import WarcCaptureMiddleware
 class CitationRecordPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.writer: WarcWriter | None = None
+        self.capture: WarcCaptureMiddleware | None = None  # writes the records
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CitationRecordPipeline:
@@ -27,17 +26,16 @@ class CitationRecordPipeline:
 
     def open_spider(self) -> None:
         # Components can be looked up only once the engine exists, i.e. from here on.
-        capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
-        if capture is None:
+        self.capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
+        if self.capture is None:
             raise NotConfigured("no WARC capture middleware to write through")
-        self.writer = capture.writer
 
-    def process_item(self, item: Any) -> Any:
-        if self.writer is None:
+    async def process_item(self, item: Any) -> Any:
+        if self.capture is None:
             return item
         if isinstance(item, PageResult) and item.citations is not None and item.captures:
             response = item.captures[-1]
-            self.writer.write_metadata(
+            await self.capture.write_metadata(
                 response.url,
                 json_data={
                     "page": item.url,

@@ -1,10 +1,11 @@
 """Item pipeline: every ``PageResult`` becomes captures, a check and a page state in the store.
 
-Results are written in batches, one transaction per batch (``archive.checks.record_many``), on
-one writer thread, so the reactor never waits for the database and the database sees one
-writer, in the order the items came. A batch is written when it holds ``batch_size`` results
-or its first result is ``interval`` seconds old, and at the end of the crawl. Measured, a
-transaction per item cost more of the reactor's time than Scrapy's own work on the page.
+Results are written in batches, one transaction per batch (``archive.checks.record_many``), by
+one worker process (``archive.store_worker``), so the reactor never waits for the database nor
+for the interpreter lock, and the database sees one writer, in the order the items came. A
+batch is written when it holds ``batch_size`` results or its first result is ``interval``
+seconds old, and at the end of the crawl. Measured, a transaction per item cost more of the
+reactor's time than Scrapy's own work on the page.
 
 A capture row still points only at bytes already in a WARC file: an item exists only once its
 records were written and flushed. A killed crawl loses at most the last ``interval`` of results,
@@ -19,18 +20,16 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList, succeed
-from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
-from twisted.python.threadpool import ThreadPool
 
-from archive import checks, watchlist
+from archive import checks, store_worker
 from archive.assessment import ChangePolicy
 from archive.health import DeadRules
-from archive.store import Store
 from archive.times import utcnow
 from crawler.items import PageResult
+from crawler.workers import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +44,13 @@ MAX_PENDING = 4
 class StorePipeline:
     def __init__(
         self,
-        store: Store,
+        database_url: str,
         crawler: Crawler | None = None,
         *,
         batch_size: int = BATCH_SIZE,
         interval: float = INTERVAL,
         policy: ChangePolicy | None = None,
     ) -> None:
-        self.store = store
         self.policy = policy or ChangePolicy()
         self.stats = crawler.stats if crawler is not None else None
         self.batch_size = batch_size
@@ -61,16 +59,15 @@ class StorePipeline:
         self.buffer: list[tuple[PageResult, checks.CheckOutcome]] = []
         self.timer: Any = None  # the reactor's DelayedCall that writes a part-filled batch
         self.pending: list[Deferred[None]] = []  # batches handed to the writer, oldest first
-        # One thread: a single writer, taking the batches in order. No thread until needed.
-        self.writer = ThreadPool(0, 1, name="citewatch-store")
-        self.writer.start()
+        # One process: a single writer, taking the batches in order.
+        self.writer = Worker(store_worker.open_store, (database_url,))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         url = crawler.settings.get("CITEWATCH_DATABASE_URL")
         if not url:
             raise NotConfigured("CITEWATCH_DATABASE_URL is not set")
-        pipeline = cls(Store.open(url), crawler, policy=_policy(crawler.settings))
+        pipeline = cls(url, crawler, policy=_policy(crawler.settings))
         crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
         return pipeline
 
@@ -100,7 +97,7 @@ class StorePipeline:
         if not batch:
             return succeed(None)
         outcomes = [outcome for _, outcome in batch]
-        written = self._in_writer(checks.record_many, self.store, outcomes, self.policy)
+        written = self._in_writer(store_worker.record_many, outcomes, self.policy)
         written.addCallbacks(
             self._recorded, self._failed, callbackArgs=(batch,), errbackArgs=(batch,)
         )
@@ -116,20 +113,12 @@ class StorePipeline:
         """A batch that failed is written again one result at a time, so that one bad result
         costs only itself, as when every result had its own transaction."""
         logger.warning("writing a batch of %d results failed: %s", len(batch), failure.value)
-        return self._in_writer(self._record_each, batch).addCallback(self._counted_each, batch)
+        outcomes = [outcome for _, outcome in batch]
+        each = self._in_writer(store_worker.record_each, outcomes, self.policy)
+        return each.addCallback(self._counted_each, batch)
 
     def _in_writer(self, function: Any, *args: Any) -> Deferred[Any]:
-        return deferToThreadPool(_reactor(), self.writer, function, *args)
-
-    def _record_each(self, batch: list[Any]) -> list[dict[str, Any] | None]:
-        results: list[dict[str, Any] | None] = []
-        for item, outcome in batch:
-            try:
-                results.append(checks.record(self.store, outcome, self.policy))
-            except Exception:
-                logger.exception("cannot store the check of %s", item.url)
-                results.append(None)
-        return results
+        return deferred_from_coro(self.writer.call(function, *args))  # awaits an asyncio future
 
     def _counted_each(self, results: list[dict[str, Any] | None], batch: list[Any]) -> None:
         for (item, outcome), result in zip(batch, results, strict=True):
@@ -165,13 +154,11 @@ class StorePipeline:
             # Only a crawl that finished moves its articles on; after a shutdown or a kill they
             # stay due, and the next crawl checks them and their sources again.
             if reason == "finished" and self.articles:
-                rescheduled = self._in_writer(
-                    watchlist.reschedule, self.store, self.articles, utcnow()
-                )
+                rescheduled = self._in_writer(store_worker.reschedule, self.articles, utcnow())
                 await maybe_deferred_to_future(rescheduled)
         finally:
-            self.writer.stop()
-            self.store.close()
+            self.writer.call_and_wait(store_worker.close_store)
+            self.writer.shutdown()
 
 
 def _reactor() -> Any:

@@ -21,7 +21,6 @@ from scrapy.exceptions import NotConfigured
 
 from archive import text, versions
 from archive.store import Store
-from archive.warcs import WarcWriter
 from crawler.items import PageResult
 from crawler.middlewares.warc_capture import WarcCaptureMiddleware
 from crawler.workers import process_pool
@@ -48,16 +47,15 @@ class TextExtractionPipeline:
         self.pool: ProcessPoolExecutor | None = None
         self.crawler = crawler
         self.conversion_records = conversion_records
-        self.writer: WarcWriter | None = None  # for conversion records, once the engine runs
+        self.capture: WarcCaptureMiddleware | None = None  # writes conversion records
 
     def open_spider(self) -> None:
         # Components can be looked up only once the engine exists, i.e. from here on.
-        capture = (
+        self.capture = (
             self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
             if (self.crawler is not None and self.conversion_records)
             else None
         )
-        self.writer = capture.writer if capture is not None else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextExtractionPipeline:
@@ -109,10 +107,10 @@ class TextExtractionPipeline:
             logger.warning("text extraction of %s killed its worker", item.url)
             self.pool = None  # the next page gets a fresh pool
             item.text = text.ExtractedText.failed("extract-error: the worker process died")
-        if self.writer is not None and item.text.text:
+        if self.capture is not None and item.text.text:
             # The WARC files alone then hold the text each change was judged on.
             response = item.captures[-1]
-            self.writer.write_conversion(
+            await self.capture.write_conversion(
                 response.url, item.text.text, response.record_id, date=response.fetched_at
             )
         return item

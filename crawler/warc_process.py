@@ -1,0 +1,47 @@
+"""The crawl's WARC writer, in a worker process of its own (``archive.warc_worker``).
+
+Every write is a call to the one worker, awaited by the caller: the worker writes in the order
+the calls were made, and a call returns once its records are flushed. If the worker dies (out
+of memory, killed), its open file is cut back to its last whole record and the crawl goes on
+writing in its own process (``crawler.workers.Worker``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from archive import warc_worker
+from archive.revisits import LastResponse
+from archive.warcs import CaptureLocation, Exchange, RevisitProfile, recover_open_files
+from crawler.workers import Worker
+
+
+class WarcWriterProcess:
+    def __init__(
+        self, directory: str | Path, *, max_size: int, compress_level: int, info: dict[str, str]
+    ) -> None:
+        self.directory = Path(directory)
+        self.worker = Worker(
+            warc_worker.open_writer,
+            (str(self.directory), max_size, compress_level, info),
+            on_death=partial(recover_open_files, self.directory),
+        )
+
+    async def write_capture(
+        self, exchange: Exchange, last: LastResponse | None, not_modified: bool
+    ) -> tuple[CaptureLocation, RevisitProfile | None]:
+        """``archive.revisits.archive_exchange``, in the worker."""
+        return await self.worker.call(warc_worker.write_capture, exchange, last, not_modified)  # type: ignore[no-any-return]
+
+    async def write_metadata(self, *args: Any, **kwargs: Any) -> CaptureLocation:
+        return await self.worker.call(warc_worker.write, "write_metadata", *args, **kwargs)  # type: ignore[no-any-return]
+
+    async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
+        return await self.worker.call(warc_worker.write, "write_conversion", *args, **kwargs)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Finish the current file, after every write asked for; blocks until done."""
+        self.worker.call_and_wait(warc_worker.close_writer)
+        self.worker.shutdown()
