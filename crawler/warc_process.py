@@ -3,7 +3,7 @@
 Every write is a call to the one worker, awaited by the caller: the worker writes in the order
 the calls were made, and a call returns once its records are flushed. If the worker dies (out
 of memory, killed), its open file is cut back to its last whole record and the crawl goes on
-writing in its own process (``crawler.workers.Worker``).
+writing in its own process (``crawler.worker.Worker``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from archive import warc_worker
 from archive.revisits import LastResponse
 from archive.warcs import CaptureLocation, Exchange, RevisitProfile, recover_open_files
-from crawler.workers import Worker
+from crawler.worker import Worker
 
 
 class WarcWriterProcess:
@@ -41,7 +41,7 @@ class WarcWriterProcess:
     async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
         return await self.worker.call(warc_worker.write, "write_conversion", *args, **kwargs)  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        """Finish the current file, after every write asked for; blocks until done."""
-        self.worker.call_and_wait(warc_worker.close_writer)
-        self.worker.shutdown()
+    async def close(self) -> None:
+        """Finish the current file, after every write asked for."""
+        await self.worker.call(warc_worker.close_writer)
+        await self.worker.close()

@@ -1,17 +1,15 @@
-"""The worker processes a crawl hands CPU-heavy work to (finding citations, extracting text,
-writing WARC records), so that the reactor keeps fetching.
+"""The worker processes a crawl hands CPU-heavy work to (finding citations, extracting text),
+so that the reactor keeps fetching. (Writers that keep state, of WARC files and of the
+database, have a worker each: ``crawler.worker``.)
 
 One fork server serves every pool of a crawl: forking the crawl itself is unsafe (it runs the
 reactor's and the WARC writer's threads), so workers are forked from a clean process that has
 imported the heavy modules once. Each worker leaves as soon as the crawl that started it is
-gone, even if that crawl was killed with SIGKILL and never shut its pools down: the WARC
-writer's file is then left ``.open``, cut back to its last whole record by the next crawl.
+gone, even if that crawl was killed with SIGKILL and never shut its pools down.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import multiprocessing
 import os
 import select
@@ -19,10 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 # Imported once by the fork server, so that no worker pays for them again.
 PRELOAD = ["crawler.citations", "archive.text", "archive.warc_worker"]
@@ -65,7 +60,7 @@ def _exit_when_gone(crawl_pid: int) -> None:
             time.sleep(_POLL_SECONDS)
         os._exit(1)
     select.select([handle], [], [])
-    os._exit(1)  # every record the crawl was told of is flushed; the rest is cut back later
+    os._exit(1)  # no clean-up to do: a worker holds no file the crawl writes to
 
 
 def _alive(pid: int) -> bool:
@@ -76,58 +71,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # exists, under another user
         return True
     return True
-
-
-class Worker:
-    """One worker process that keeps state of its own (a WARC writer, a database connection),
-    set up by ``setup(*setup_args)``; ``call`` runs a function of its module there.
-
-    Calls run in the order they were made, one at a time. If the worker dies (killed, out of
-    memory), ``on_death`` repairs what it left (its ``.open`` file), ``setup`` runs in this
-    process, and every later call runs here: the crawl goes on, on the reactor's thread.
-    """
-
-    def __init__(
-        self,
-        setup: Callable[..., None],
-        setup_args: tuple[Any, ...] = (),
-        on_death: Callable[[], None] | None = None,
-    ) -> None:
-        self._setup = setup
-        self._setup_args = setup_args
-        self._on_death = on_death
-        self._pool = process_pool(1, setup, setup_args)
-        self._here = False  # True once the worker is gone
-
-    async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._here:
-            try:
-                return await asyncio.wrap_future(self._pool.submit(function, *args, **kwargs))
-            except BrokenProcessPool:
-                self._take_over()
-        return function(*args, **kwargs)
-
-    def call_and_wait(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``call``, blocking: for the end of a crawl, after every other call."""
-        if not self._here:
-            try:
-                return self._pool.submit(function, *args).result()
-            except BrokenProcessPool:
-                self._take_over()
-        return function(*args)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
-
-    def pids(self) -> list[int]:
-        """The worker's process id, once started (for tests)."""
-        return list(self._pool._processes or {})
-
-    def _take_over(self) -> None:
-        if self._here:
-            return
-        self._here = True
-        logger.warning("a worker process died; its work goes on in the crawl's process")
-        if self._on_death is not None:
-            self._on_death()
-        self._setup(*self._setup_args)

@@ -175,8 +175,11 @@ class WarcCaptureMiddleware:
     async def _record_failure(self, request: Request, fields: list[tuple[str, str]]) -> None:
         await self.write_metadata(request.url, fields, date=request.meta.get(STARTED_KEY))
 
-    def close(self) -> None:
-        self.writer.close()  # after the records still being written
+    def close(self) -> Coroutine[Any, Any, None] | None:
+        if isinstance(self.writer, WarcWriter):
+            self.writer.close()
+            return None
+        return self.writer.close()  # after the records still being written
 
     def _count(self, key: str, count: int = 1) -> None:
         if self.stats is not None:

@@ -29,7 +29,7 @@ from archive.assessment import ChangePolicy
 from archive.health import DeadRules
 from archive.times import utcnow
 from crawler.items import PageResult
-from crawler.workers import Worker
+from crawler.worker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ class StorePipeline:
                 rescheduled = self._in_writer(store_worker.reschedule, self.articles, utcnow())
                 await maybe_deferred_to_future(rescheduled)
         finally:
-            self.writer.call_and_wait(store_worker.close_store)
-            self.writer.shutdown()
+            await self.writer.call(store_worker.close_store)
+            await self.writer.close()
 
 
 def _reactor() -> Any:
