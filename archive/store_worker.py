@@ -3,8 +3,8 @@
 A crawl's results are judged and written in batches (``archive.checks.record_many``): mostly
 SQLAlchemy, all of it holding the interpreter lock. On a thread of the crawl's process it
 competed with the reactor for that lock; a worker process has its own. The crawl calls these
-functions through a pool of one process (``crawler.pipelines.store``), so the database still
-sees one writer, taking the batches in order.
+functions in one worker process (``crawler.pipelines.store``), so the database still sees one
+writer, taking the batches in order.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _store: Store | None = None  # this process's, from ``open_store``
 
 
 def open_store(url: str) -> None:
-    """Open this process's store (the pool's initializer)."""
+    """Open this process's store (the worker's first call)."""
     global _store
     _store = Store.open(url)
 

@@ -26,7 +26,7 @@ _writer: WarcWriter | None = None  # this process's, from ``open_writer``
 def open_writer(
     directory: str, max_size: int, compress_level: int, info: Mapping[str, str]
 ) -> None:
-    """Start this process's writer (the pool's initializer)."""
+    """Start this process's writer (the worker's first call)."""
     global _writer
     _writer = WarcWriter(
         Path(directory), max_size=max_size, compress_level=compress_level, info=dict(info)
