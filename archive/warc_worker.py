@@ -4,8 +4,8 @@ Building, digesting and compressing records is most of the CPU a crawl spends be
 own. Done in the crawl's process, it held the interpreter lock that the reactor needs: with
 the writing on threads, a crawl of 1,050 pages spent ~25 CPU seconds in them and took longer
 than writing inline. A worker process has a lock of its own. The crawl calls the functions
-below through a pool of exactly one process (``crawler.warc_process``), so records are written
-in the order they were asked for, by one writer, as before.
+below in one worker process (``crawler.warc_process``), so records are written in the order
+they were asked for, by one writer, as before.
 
 Each call returns only once its records are flushed to the OS, as ``WarcWriter`` does: what the
 crawl stores still points only at bytes already written.
