@@ -44,7 +44,7 @@ def write(method: str, *args: Any, **kwargs: Any) -> CaptureLocation:
     """One of the writer's ``write_metadata`` / ``write_conversion``."""
     if method not in ("write_metadata", "write_conversion"):
         raise ValueError(f"not a record-writing method: {method}")
-    return getattr(_open(), method)(*args, **kwargs)  # type: ignore[no-any-return]
+    return getattr(_open(), method)(*args, **kwargs)
 
 
 def close_writer() -> None:

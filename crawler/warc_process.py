@@ -8,7 +8,6 @@ writing in its own process (``crawler.worker.Worker``).
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +25,23 @@ class WarcWriterProcess:
         self.worker = Worker(
             warc_worker.open_writer,
             (str(self.directory), max_size, compress_level, info),
-            on_death=partial(recover_open_files, self.directory),
+            on_death=self._recover,
         )
+
+    def _recover(self) -> None:
+        recover_open_files(self.directory)  # the dead worker's file, cut back to whole records
 
     async def write_capture(
         self, exchange: Exchange, last: LastResponse | None, not_modified: bool
     ) -> tuple[CaptureLocation, RevisitProfile | None]:
         """``archive.revisits.archive_exchange``, in the worker."""
-        return await self.worker.call(warc_worker.write_capture, exchange, last, not_modified)  # type: ignore[no-any-return]
+        return await self.worker.call(warc_worker.write_capture, exchange, last, not_modified)
 
     async def write_metadata(self, *args: Any, **kwargs: Any) -> CaptureLocation:
-        return await self.worker.call(warc_worker.write, "write_metadata", *args, **kwargs)  # type: ignore[no-any-return]
+        return await self.worker.call(warc_worker.write, "write_metadata", *args, **kwargs)
 
     async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
-        return await self.worker.call(warc_worker.write, "write_conversion", *args, **kwargs)  # type: ignore[no-any-return]
+        return await self.worker.call(warc_worker.write, "write_conversion", *args, **kwargs)
 
     async def close(self) -> None:
         """Finish the current file, after every write asked for."""
