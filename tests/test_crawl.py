@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -144,17 +147,23 @@ def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Pa
     assert responses[cited["phrase"]].http_headers.protocol == "HTTP/1.1"
 
 
-def test_failures_are_recorded_and_the_crawl_carries_on(
-    fakeweb: FakeWeb, site: Site, tmp_path: Path
-) -> None:
-    data = make_data_dir(tmp_path / "data", "")
-    (data / "citewatch.toml").write_text(
-        # Long enough for a loaded machine to answer the others, far shorter than the slow one.
-        (data / "citewatch.toml").read_text().replace("timeout = 5", "timeout = 4"),
-        encoding="utf-8",
-    )
-    import socket
+@dataclass
+class HardCrawl:
+    """One crawl of an article whose sources fail or misbehave in every way the tests check."""
 
+    data: Path
+    cited: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def hard(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HardCrawl]:
+    data = make_data_dir(tmp_path_factory.mktemp("hard") / "data", '[warc]\nmax_size = "1GB"\n')
+    config = (data / "citewatch.toml").read_text()
+    # A timeout long enough for a loaded machine to answer the others, far shorter than the
+    # slow source; a size limit far below the big source.
+    config = config.replace("timeout = 5", "timeout = 4")
+    config = config.replace("[crawl]\n", '[crawl]\nmax_size = "64KB"\n')
+    (data / "citewatch.toml").write_text(config, encoding="utf-8")
     with socket.socket() as closed:  # a port nothing listens on: connection refused
         closed.bind(("127.0.0.1", 0))
         refused_port = closed.getsockname()[1]
@@ -164,24 +173,49 @@ def test_failures_are_recorded_and_the_crawl_carries_on(
         "missing": fakeweb.url("/status/404"),
         "nodns": "http://source.citewatch.invalid/story",
         "fine": fakeweb.url("/sources/agency-story.html"),
+        "big": fakeweb.url("/big/400000"),
+        "broken": fakeweb.url("/drop-mid/sources/blog-post.html"),
     }
+    site = fakeweb.site("hard-sources")
     links = "".join(f'<p>See <a href="{url}">{name}</a>.</p>' for name, url in cited.items())
     site.set("/article.html", f"<html><body><article>{links}</article></body></html>")
-    citewatch(data, "add", site.url("/article.html"))
+    assert citewatch(data, "add", site.url("/article.html")).code == 0
     run = citewatch(data, "crawl", "--json")
     assert run.code == 0, run.err
-    states = {url: (s["state"], s["reason"]) for url, s in sources_by_url(data).items()}
-    assert states == {
-        cited["slow"]: ("failing", "timeout"),
-        cited["refused"]: ("failing", "connection-refused"),
-        cited["missing"]: ("failing", "http-404"),
-        cited["nodns"]: ("failing", "dns-error"),
-        cited["fine"]: ("ok", None),
+    yield HardCrawl(data, cited)
+    site.reset()
+
+
+def test_failures_are_recorded_and_the_crawl_carries_on(hard: HardCrawl) -> None:
+    cited = hard.cited
+    states = {url: (s["state"], s["reason"]) for url, s in sources_by_url(hard.data).items()}
+    assert set(states) == set(cited.values())  # every source was checked
+    assert {
+        name: states[cited[name]] for name in ("slow", "refused", "missing", "nodns", "fine")
+    } == {
+        "slow": ("failing", "timeout"),
+        "refused": ("failing", "connection-refused"),
+        "missing": ("failing", "http-404"),
+        "nodns": ("failing", "dns-error"),
+        "fine": ("ok", None),
     }
-    metadata = [r for r in warc_records(data) if r.rec_type == "metadata"]
+    metadata = [r for r in warc_records(hard.data) if r.rec_type == "metadata"]
     reasons = {r.rec_headers.get_header("WARC-Target-URI"): r.raw_body for r in metadata}
     assert b"fetch-error: timeout" in reasons[cited["slow"]]
     assert b"fetch-error: dns-error" in reasons[cited["nodns"]]
+
+
+def test_oversized_and_broken_bodies_are_marked_truncated(hard: HardCrawl) -> None:
+    assert warcio_check(hard.data).returncode == 0
+    responses = {
+        r.rec_headers.get_header("WARC-Target-URI"): r
+        for r in warc_records(hard.data)
+        if r.rec_type == "response"
+    }
+    big, broken = hard.cited["big"], hard.cited["broken"]
+    assert responses[big].rec_headers.get_header("WARC-Truncated") == "length"
+    assert 64 * 1024 <= len(responses[big].raw_body) < 400000
+    assert responses[broken].rec_headers.get_header("WARC-Truncated") == "disconnect"
 
 
 def test_private_addresses_are_skipped_unless_allowed(
@@ -197,31 +231,3 @@ def test_private_addresses_are_skipped_unless_allowed(
     article = citewatch(data, "status", "--json").json()["articles"][0]
     assert (article["state"], article["reason"]) == ("skipped", "private-address")
     assert site.requests_for("/article.html") == []  # never fetched
-
-
-def test_oversized_and_broken_bodies_are_marked_truncated(
-    fakeweb: FakeWeb, site: Site, tmp_path: Path
-) -> None:
-    data = make_data_dir(tmp_path / "data", '[warc]\nmax_size = "1GB"\n')
-    (data / "citewatch.toml").write_text(
-        (data / "citewatch.toml").read_text().replace("[crawl]\n", '[crawl]\nmax_size = "64KB"\n'),
-        encoding="utf-8",
-    )
-    big, broken = fakeweb.url("/big/400000"), fakeweb.url("/drop-mid/sources/blog-post.html")
-    site.set(
-        "/article.html",
-        "<html><body><article><p>The report is long, as <a href="
-        f'"{big}">the full data</a> shows; the <a href="{broken}">first account</a> was cut.'
-        "</p></article></body></html>",
-    )
-    citewatch(data, "add", site.url("/article.html"))
-    assert citewatch(data, "crawl").code == 0
-    assert warcio_check(data).returncode == 0
-    responses = {
-        r.rec_headers.get_header("WARC-Target-URI"): r
-        for r in warc_records(data)
-        if r.rec_type == "response"
-    }
-    assert responses[big].rec_headers.get_header("WARC-Truncated") == "length"
-    assert 64 * 1024 <= len(responses[big].raw_body) < 400000
-    assert responses[broken].rec_headers.get_header("WARC-Truncated") == "disconnect"
