@@ -3,7 +3,7 @@ so that the reactor keeps fetching. (Writers that keep state, of WARC files and 
 database, have a worker each: ``crawler.worker``.)
 
 One fork server serves every pool of a crawl: forking the crawl itself is unsafe (it runs the
-reactor's and the WARC writer's threads), so workers are forked from a clean process that has
+reactor and threads of its own), so workers are forked from a clean process that has
 imported the heavy modules once. Each worker leaves as soon as the crawl that started it is
 gone, even if that crawl was killed with SIGKILL and never shut its pools down.
 """
@@ -15,39 +15,27 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 # Imported once by the fork server, so that no worker pays for them again.
-PRELOAD = ["crawler.citations", "archive.text", "archive.warc_worker"]
+PRELOAD = ["crawler.citations", "archive.text"]
 _POLL_SECONDS = 1.0
 
 
-def process_pool(
-    workers: int, setup: Callable[..., None] | None = None, setup_args: tuple[Any, ...] = ()
-) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes that cannot outlive this one; each runs
-    ``setup(*setup_args)`` first."""
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that cannot outlive this one."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)  # only the first pool's call reaches the server
     return ProcessPoolExecutor(
-        workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(os.getpid(), setup, setup_args),
+        workers, mp_context=context, initializer=_follow, initargs=(os.getpid(),)
     )
 
 
-def _start_worker(
-    crawl_pid: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
-) -> None:
-    """In a new worker: leave when the crawl process ``crawl_pid`` ends; then ``setup``."""
+def _follow(crawl_pid: int) -> None:
+    """In a new worker: leave when the crawl process ``crawl_pid`` ends."""
     threading.Thread(
         target=_exit_when_gone, args=(crawl_pid,), name="citewatch-follow-crawl", daemon=True
     ).start()
-    if setup is not None:
-        setup(*setup_args)
 
 
 def _exit_when_gone(crawl_pid: int) -> None:
