@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from archive.schema import captures, pages
+from archive.schema import captures, links, pages
 from archive.store import Store
 from archive.warcs import (
     CaptureLocation,
@@ -86,6 +86,30 @@ def last_responses(store: Store, page_urls: Sequence[str]) -> dict[str, dict[str
             found[row["page_url"]][row["url"]] = LastResponse(
                 original, row["http_status"], row["etag"], row["last_modified"]
             )
+    return found
+
+
+def cited_urls(store: Store, page_urls: Sequence[str]) -> dict[str, list[str]]:
+    """What each of ``page_urls`` cited when it was last parsed: its sources still cited, in
+    page order. A page that cites nothing known is left out, and so is fetched and parsed in
+    full: nothing tells "cites nothing" apart from "never parsed".
+
+    An unchanged page (a ``304``, or the same payload) is not parsed again: these are what
+    its recheck follows."""
+    if not page_urls:
+        return {}
+    source = pages.alias("source")
+    query = (
+        sa.select(pages.c.url.label("page_url"), source.c.url)
+        .join(links, links.c.article_id == pages.c.id)
+        .join(source, source.c.id == links.c.source_id)
+        .where(pages.c.url.in_(sorted(set(page_urls))), links.c.dropped.is_(None))
+        .order_by(links.c.article_id, links.c.position)
+    )
+    found: dict[str, list[str]] = {}
+    with store.read() as conn:
+        for page_url, url in conn.execute(query):
+            found.setdefault(page_url, []).append(url)
     return found
 
 

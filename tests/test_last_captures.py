@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive import checks
-from archive.revisits import last_response, last_responses
+from archive.revisits import cited_urls, last_response, last_responses
 from archive.store import Store
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -73,3 +73,25 @@ def test_captures_are_kept_apart_by_the_page_that_made_them(store: Store) -> Non
 
     assert found["http://a.test/one"][shared].original.payload_digest == "sha1:DIGEST2"
     assert found["http://a.test/two"][shared].original.payload_digest == "sha1:DIGEST4"
+
+
+def test_an_unchanged_page_follows_what_it_cited_when_last_parsed(store: Store) -> None:
+    article, other = "http://a.test/article", "http://a.test/cites-nothing"
+    first = [checks.CitedLink(url) for url in ("http://b.test/1", "http://b.test/2")]
+    cite(store, article, 1, first)
+    cite(store, other, 1, [])
+    # Edited: the second source went, a third came before the first.
+    cite(store, article, 2, [checks.CitedLink("http://b.test/3"), first[0]])
+
+    found = cited_urls(store, [article, other, "http://a.test/never-seen"])
+
+    # Dropped sources are not followed; a page citing nothing is parsed again, not trusted.
+    assert found == {article: ["http://b.test/3", "http://b.test/1"]}
+
+
+def cite(store: Store, page: str, n: int, cited: list[checks.CitedLink]) -> None:
+    outcome = checks.CheckOutcome(
+        url=page, checked_at=START + timedelta(days=n), http_status=200,
+        captures=(capture(page, n),), citations=cited,
+    )  # fmt: skip
+    checks.record(store, outcome)

@@ -1,8 +1,9 @@
 """Cheap rechecks over real crawls: conditional requests, and ``revisit`` records of unchanged
 pages that warcio accepts and pywb replays.
 
-One article cites a source served with validators (``/etag/…``) and a plain one; the second
-crawl finds both unchanged. Both crawls run once, in a module fixture the tests only read.
+One article, served with validators, cites a source served with them (``/etag/…``) and a plain
+one; the second crawl finds all three unchanged. Both crawls run once, in a module fixture the
+tests only read.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def crawled(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Itera
         f'<a href="{plain}">the hospital confirmed</a>, the toll rose.</p></article>'
         "</body></html>",
     )
-    article = site.url("/article.html")
+    article = fakeweb.url("/etag" + site.path("/article.html"))
     assert citewatch(data, "add", article).code == 0
     first = citewatch(data, "crawl")
     assert first.code == 0, first.err
@@ -161,8 +162,31 @@ def test_storage_grows_with_changes_not_with_checks(crawled: Crawled) -> None:
     revisits = [r for r in warc_records(crawled.data) if r.rec_type == "revisit"]
     for revisit in revisits:
         assert int(revisit.rec_headers.get_header("Content-Length")) < REVISIT_MAX_BYTES
-    # Nothing but requests, revisits and the article's list of citations were added.
+    # Nothing but requests and revisits were added: the unchanged article was not parsed
+    # again, so it has no new list of citations.
     assert crawled.recheck_bytes < crawled.first_bytes / 4, crawled
+
+
+def test_an_unchanged_article_is_revalidated_and_its_sources_still_checked(
+    crawled: Crawled,
+) -> None:
+    (asked,) = requests_for(crawled, crawled.article)
+    assert asked.header("If-None-Match")
+    (original, revisit) = [
+        r for r in records_of(crawled.data, crawled.article) if r.rec_type != "request"
+    ]
+    assert (original.rec_type, revisit.rec_headers.get_header("WARC-Profile")) == (
+        "response",
+        NOT_MODIFIED,
+    )
+    # What it cited last time is followed: both sources were asked for again.
+    assert requests_for(crawled, crawled.validated) and requests_for(crawled, crawled.plain)
+    citation_lists = [r for r in warc_records(crawled.data) if r.rec_type == "metadata"]
+    assert len(citation_lists) == 1  # from the first crawl, which parsed the article
+    status = citewatch(crawled.data, "status", "--json").json()["articles"][0]
+    sources = {source["url"]: source for source in status["sources"]}
+    assert set(sources) == {crawled.validated, crawled.plain}
+    assert all(source["dropped"] is None for source in sources.values())
 
 
 def test_unchanged_sources_stay_ok_and_keep_their_text(crawled: Crawled) -> None:

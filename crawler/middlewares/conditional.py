@@ -5,9 +5,10 @@ For each page of the crawl it finds the URL's last full ``2xx`` capture and keep
 (``archive.revisits.last_responses``) and hands them over in ``request.meta[KNOWN_KEY]``; a
 request without them costs a query of its own (``archive.revisits.last_response``). The
 WARC capture then writes a small ``revisit`` record of it when the answer is ``304 Not
-Modified`` or has the same payload. A request the spider marks ``REVALIDATE_KEY`` (a page only
-checked, whose body is not parsed) also sends ``If-None-Match`` / ``If-Modified-Since``: a parsed
-page needs its body, which a 304 does not carry.
+Modified`` or has the same payload. A request the spider marks ``REVALIDATE_KEY`` also sends
+``If-None-Match`` / ``If-Modified-Since``: a page whose body is not parsed, or one whose
+citations are known from its last parse (an unchanged page is not parsed again). Any other page
+is parsed and needs its body, which a 304 does not carry.
 
 Captures of this very crawl may still be in the store pipeline's buffer: such a page is simply
 fetched in full.
@@ -24,7 +25,7 @@ from archive.revisits import LastResponse, last_response
 from archive.store import Store
 
 PAGE_KEY = "citewatch"  # set by the spider: url (as cited), role, depth, max_depth
-REVALIDATE_KEY = "citewatch_revalidate"  # set by the spider: the body will not be parsed
+REVALIDATE_KEY = "citewatch_revalidate"  # set by the spider: a 304 will do
 LAST_RESPONSE_KEY = "citewatch_last_response"  # archive.revisits.LastResponse of request.url
 VALIDATORS_KEY = "citewatch_validators"  # the conditional headers this middleware added
 # Set by the spider: {url: LastResponse} of the page's last full captures, looked up in a batch.

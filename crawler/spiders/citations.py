@@ -11,11 +11,11 @@ own time in a crawl, and the reactor fetches meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from archive import datadir, watchlist
 from archive.errors import InvalidUrl
-from archive.revisits import LastResponse, last_responses
+from archive.revisits import LastResponse, cited_urls, last_responses
 from archive.store import Store
 from archive.times import utcnow
 from archive.urls import normalize
@@ -37,8 +37,12 @@ from crawler.middlewares.conditional import KNOWN_KEY
 from crawler.workers import process_pool
 
 META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
+# request.meta[CITES_KEY]: what a page to be parsed cited when last parsed, followed if unchanged
+CITES_KEY = "citewatch_cites"
 # Due articles read, and their last captures looked up, this many at a time.
 START_BATCH = 500
+
+_T = TypeVar("_T")
 
 
 class CitationSpider(scrapy.Spider):
@@ -98,9 +102,13 @@ class CitationSpider(scrapy.Spider):
             batch=START_BATCH,
         )
         for batch in _batches(due, START_BATCH):
-            known = await self._last_captures([watch.url for watch in batch])
+            urls = [watch.url for watch in batch]
+            known = await self._last_captures(urls)
+            cites = await self._off_reactor(cited_urls, urls)
             for watch in batch:
-                yield self.page_request(watch.url, "article", 0, watch.depth, known[watch.url])
+                yield self.page_request(
+                    watch.url, "article", 0, watch.depth, known[watch.url], cites.get(watch.url)
+                )
 
     def page_request(
         self,
@@ -109,9 +117,11 @@ class CitationSpider(scrapy.Spider):
         depth: int,
         max_depth: int,
         known: dict[str, LastResponse] | None = None,
+        cites: list[str] | None = None,
     ) -> scrapy.Request:
         """``known``: the page's last captures by URL (``archive.revisits.last_responses``),
-        for the conditional middleware; without them it looks them up itself."""
+        for the conditional middleware; without them it looks them up itself. ``cites``: what
+        the page cited when last parsed (``archive.revisits.cited_urls``)."""
         # Every status reaches the callback (HTTPERROR_ALLOW_ALL), redirects are still followed.
         meta: dict[str, Any] = {
             META_KEY: {"url": url, "role": role, "depth": depth, "max_depth": max_depth}
@@ -121,8 +131,11 @@ class CitationSpider(scrapy.Spider):
         # Articles are always parsed (status lists what they cite, even at depth 0); a source
         # only when its own citations will be followed: parsing is most of a page's CPU.
         callback = self.parse_citing if role == "article" or depth < max_depth else self.parse
-        # A page not parsed may be revalidated: a "304 Not Modified" carries no body to parse.
-        meta["citewatch_revalidate"] = callback == self.parse
+        # A page is revalidated unless it must be parsed and what it cites is not known: a
+        # "304 Not Modified" carries no body to parse.
+        meta["citewatch_revalidate"] = callback == self.parse or bool(cites)
+        if cites and callback != self.parse:
+            meta[CITES_KEY] = cites
         # Articles are always fetched; a source cited by several articles only once per crawl.
         return scrapy.Request(
             url, callback=callback, errback=self.failed, meta=meta, dont_filter=role == "article"
@@ -136,13 +149,24 @@ class CitationSpider(scrapy.Spider):
         """An article, or a source whose citations are followed: what it cites too."""
         info = response.meta[META_KEY]
         result = self._result(response)
-        if isinstance(response, TextResponse) and 200 <= response.status < 300:
+        cited_before: list[str] | None = response.meta.get(CITES_KEY)
+        if cited_before is not None and _unchanged(result):
+            # Not parsed again: the citations stored with the capture it repeats still hold.
+            urls = cited_before
+        elif isinstance(response, TextResponse) and 200 <= response.status < 300:
             result.citations = await self._find(response.text, response.url)
-            if info["depth"] < info["max_depth"]:
-                urls = _citation_urls(result.citations)
-                known = await self._last_captures(urls)
-                for request in self._follow(urls, known, info):
-                    yield request
+            urls = _citation_urls(result.citations)
+        else:
+            urls = []
+        if urls and info["depth"] < info["max_depth"]:
+            known = await self._last_captures(urls)
+            cites = (
+                await self._off_reactor(cited_urls, urls)
+                if info["depth"] + 1 < info["max_depth"]
+                else {}
+            )
+            for request in self._follow(urls, known, cites, info):
+                yield request
         yield result
 
     def _result(self, response: Response) -> PageResult:
@@ -172,18 +196,28 @@ class CitationSpider(scrapy.Spider):
         return citations.find(html, url)
 
     async def _last_captures(self, urls: list[str]) -> dict[str, dict[str, LastResponse]]:
-        """The last captures of a batch of pages, read off the reactor's thread."""
+        """The last captures of a batch of pages."""
+        return await self._off_reactor(last_responses, urls)
+
+    async def _off_reactor(self, look_up: Callable[[Store, list[str]], _T], urls: list[str]) -> _T:
+        """``look_up(store, urls)``, a query about a batch of pages, off the reactor's thread."""
         assert self.store is not None
         if is_asyncio_available():
-            return await asyncio.to_thread(last_responses, self.store, urls)
-        return last_responses(self.store, urls)
+            return await asyncio.to_thread(look_up, self.store, urls)
+        return look_up(self.store, urls)
 
     def _follow(
-        self, urls: list[str], known: dict[str, dict[str, LastResponse]], info: dict[str, Any]
+        self,
+        urls: list[str],
+        known: dict[str, dict[str, LastResponse]],
+        cites: dict[str, list[str]],
+        info: dict[str, Any],
     ) -> Iterator[Any]:
         for url in urls:
             depth = info["depth"] + 1
-            request = self.page_request(url, "source", depth, info["max_depth"], known[url])
+            request = self.page_request(
+                url, "source", depth, info["max_depth"], known[url], cites.get(url)
+            )
             if self.probes is None:
                 yield request
             else:  # held until its site's soft-404 probe has answered
@@ -252,6 +286,11 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def _unchanged(result: PageResult) -> bool:
+    """Whether the page answered as its last capture did: a 304, or the very same payload."""
+    return bool(result.captures) and result.captures[-1].record_type == "revisit"
 
 
 def _status(response: Response) -> int:
