@@ -15,12 +15,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import charset_normalizer
-import trafilatura
-from lxml.html import HtmlElement
-from trafilatura.settings import Document
-from trafilatura.utils import load_html
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+# The extraction libraries load on first use, in the processes that extract: a crawl's writers,
+# and the commands that only compare texts, need nothing here but the normaliser, and loading
+# trafilatura cost each of them seconds.
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
@@ -121,6 +123,8 @@ def decode(body: bytes, content_type: str | None, *, html: bool = True) -> str:
             return body.decode(encoding)
         except UnicodeDecodeError:
             continue
+    import charset_normalizer
+
     matches = charset_normalizer.from_bytes(body)
     best = matches.best()
     if best is not None:
@@ -169,6 +173,10 @@ def _sniff(body: bytes) -> str:
 
 
 def _html(markup: str, url: str) -> ExtractedText:
+    import trafilatura
+    from trafilatura.settings import Document
+    from trafilatura.utils import load_html
+
     tree = load_html(markup)
     if tree is None:
         return ExtractedText("", reason="not-html")

@@ -58,18 +58,22 @@ def attach(request: scrapy.Request, answer: dict[str, Any] | None) -> scrapy.Req
     return request
 
 
-def answer_of(response: Response) -> dict[str, Any] | None:
-    """What the judging rules compare with: where the probe ended and its text. An honest
-    404 (or any error) says nothing: only a 2xx answer can be mistaken for a page."""
-    if not 200 <= response.status < 300:
-        return None
+def answer_parts(response: Response) -> tuple[int, bytes, str, str | None]:
+    """What ``answer`` needs of a probe's response, as plain values a worker process takes."""
     content_type = response.headers.get(b"Content-Type")
-    found = text.extract(
-        response.body,
-        url=response.url,
-        content_type=content_type.decode("latin-1") if content_type else None,
-    )
-    return {"url": response.url, "text": found.text or None}
+    decoded = content_type.decode("latin-1") if content_type else None
+    return response.status, response.body, response.url, decoded
+
+
+def answer(status: int, body: bytes, url: str, content_type: str | None) -> dict[str, Any] | None:
+    """What the judging rules compare with: where the probe ended and its text. An honest
+    404 (or any error) says nothing: only a 2xx answer can be mistaken for a page.
+
+    Run in the spider's finder process: extracting the text is the probe's costly part."""
+    if not 200 <= status < 300:
+        return None
+    found = text.extract(body, url=url, content_type=content_type)
+    return {"url": url, "text": found.text or None}
 
 
 def site_of(response_or_url: Response | str) -> str:

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 # Imported once by the fork server, so that no worker pays for them again.
-PRELOAD = ["crawler.citations", "archive.text"]
+PRELOAD = ["crawler.citations", "archive.text", "trafilatura", "charset_normalizer"]
 _POLL_SECONDS = 1.0
 
 

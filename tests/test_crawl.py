@@ -8,17 +8,24 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crawler.demo.content import SITE
 from tests.crawling import citewatch, make_data_dir, warc_records, warcio_check
-from tests.fakeweb import FakeWeb, Site
+from tests.fakeweb import FakeWeb, Seen, Site
 
 
-def sources_by_url(data: Path) -> dict[str, dict]:
+def sources_by_url(data: Path, article: str | None = None) -> dict[str, dict]:
+    """The cited sources' status, of every watched article or just ``article``."""
     status = citewatch(data, "status", "--json").json()
-    return {s["url"]: s for a in status["articles"] for s in a["sources"]}
+    return {
+        s["url"]: s
+        for a in status["articles"]
+        if article is None or a["url"] == article
+        for s in a["sources"]
+    }
 
 
 @pytest.fixture
@@ -26,17 +33,65 @@ def data(tmp_path: Path) -> Path:
     return make_data_dir(tmp_path / "data")
 
 
-def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) -> None:
+@dataclass
+class Crawl:
+    """One crawl of three articles: the French news article, one whose sources test how the
+    wire formats are stored, and one whose sources fail or misbehave in every way checked."""
+
+    data: Path
+    summary: dict[str, Any]
+    requests: list[Seen]  # what the fake web saw during the crawl
+    article: str  # the news article
+    wire: dict[str, str]  # what the second article cites, by the trait it tests
+    hard_article: str
+    hard: dict[str, str]  # what the third article cites, by how it fails
+
+
+@pytest.fixture(scope="module")
+def crawled(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+    data = make_data_dir(tmp_path_factory.mktemp("crawl") / "data", '[warc]\nmax_size = "1GB"\n')
+    config = (data / "citewatch.toml").read_text()
+    # A timeout long enough for a loaded machine to answer the others, far shorter than the
+    # slow source; a size limit far below the big source, far above every other page.
+    config = config.replace("timeout = 5", "timeout = 4")
+    config = config.replace("[crawl]\n", '[crawl]\nmax_size = "64KB"\n')
+    (data / "citewatch.toml").write_text(config, encoding="utf-8")
+    wire = {
+        "gzip": fakeweb.url("/gzip/sources/blog-post.html"),
+        "chunked": fakeweb.url("/chunked/sources/agency-story.html"),
+        "cookies": fakeweb.url("/cookies"),
+        "latin1": fakeweb.url("/latin1-header"),
+        "phrase": fakeweb.url("/status/404?reason=Gone+Fishing"),
+    }
+    with socket.socket() as closed:  # a port nothing listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        refused_port = closed.getsockname()[1]
+    hard = {
+        "slow": fakeweb.url("/slow/20/sources/blog-post.html"),
+        "refused": f"http://127.0.0.1:{refused_port}/gone",
+        "missing": fakeweb.url("/status/404"),  # the news article cites it too
+        "nodns": "http://source.citewatch.invalid/story",
+        "fine": fakeweb.url("/sources/agency-story.html"),  # and this
+        "big": fakeweb.url("/big/400000"),
+        "broken": fakeweb.url("/drop-mid/sources/blog-post.html"),
+    }
+    site = fakeweb.site("crawl")
+    for name, cited in (("wire", wire), ("hard", hard)):
+        links = "".join(f'<p>See <a href="{url}">{trait}</a>.</p>' for trait, url in cited.items())
+        site.set(f"/{name}.html", f"<html><body><article><h1>T</h1>{links}</article></body></html>")
     article = fakeweb.url("/articles/alep.html")
-    assert citewatch(data, "add", article).code == 0
-    fakeweb.clear_requests()
+    articles = (article, site.url("/wire.html"), site.url("/hard.html"))
+    assert citewatch(data, "add", *articles).code == 0
+    seen = len(fakeweb.requests)
     run = citewatch(data, "crawl", "--json")
     assert run.code == 0, run.err
-    summary = run.json()
-    assert (summary["articles"], summary["sources"], summary["failed"]) == (1, 5, 1)
-    assert summary["bytes_written"] > 0
+    yield Crawl(data, run.json(), fakeweb.requests[seen:], article, wire, articles[2], hard)
+    site.reset()
 
-    sources = sources_by_url(data)
+
+def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, crawled: Crawl) -> None:
+    data, article = crawled.data, crawled.article
+    sources = sources_by_url(data, article)
     assert {url: (s["state"], s["reason"]) for url, s in sources.items()} == {
         fakeweb.url("/sources/blog-post.html"): ("ok", None),
         fakeweb.url("/sources/agency-story.html"): ("ok", None),
@@ -44,8 +99,15 @@ def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) ->
         fakeweb.url("/redirect?to=/sources/tchurkin-onu.html&code=301"): ("ok", None),
         fakeweb.url("/status/404"): ("failing", "http-404"),
     }
+    # Two sources cited by two articles each, fetched once.
+    every = set(sources) | set(crawled.wire.values()) | set(crawled.hard.values())
+    summary = crawled.summary
+    assert (summary["articles"], summary["sources"]) == (3, len(every))
+    for shared in ("/status/404", "/sources/agency-story.html"):
+        assert len([seen for seen in crawled.requests if seen.path == shared]) == 1
+    assert summary["bytes_written"] > 0
+    fetched = {seen.url_path for seen in crawled.requests}
     # Navigation, tags, author, share, comments and related links were never fetched.
-    fetched = {seen.url_path for seen in fakeweb.requests}
     for boilerplate in (
         "/categorie/international/",
         "/tag/syrie/",
@@ -103,23 +165,11 @@ def test_crawl_archives_article_and_its_sources(fakeweb: FakeWeb, data: Path) ->
     assert stored == served.replace("{{base}}", fakeweb.base_url)
 
 
-def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Path) -> None:
-    cited = {
-        "gzip": fakeweb.url("/gzip/sources/blog-post.html"),
-        "chunked": fakeweb.url("/chunked/sources/agency-story.html"),
-        "cookies": fakeweb.url("/cookies"),
-        "latin1": fakeweb.url("/latin1-header"),
-        "phrase": fakeweb.url("/status/404?reason=Gone+Fishing"),
-    }
-    links = "".join(f'<p>See <a href="{url}">{name}</a>.</p>' for name, url in cited.items())
-    site.set("/article.html", f"<html><body><article><h1>T</h1>{links}</article></body></html>")
-    citewatch(data, "add", site.url("/article.html"))
-    run = citewatch(data, "crawl", "--json")
-    assert run.code == 0, run.err
-    assert warcio_check(data).returncode == 0
+def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, crawled: Crawl) -> None:
+    cited = crawled.wire
     responses = {
         r.rec_headers.get_header("WARC-Target-URI"): r
-        for r in warc_records(data)
+        for r in warc_records(crawled.data)
         if r.rec_type == "response"
     }
     gzipped = responses[cited["gzip"]]
@@ -147,48 +197,10 @@ def test_wire_formats_survive_in_the_warc(fakeweb: FakeWeb, site: Site, data: Pa
     assert responses[cited["phrase"]].http_headers.protocol == "HTTP/1.1"
 
 
-@dataclass
-class HardCrawl:
-    """One crawl of an article whose sources fail or misbehave in every way the tests check."""
-
-    data: Path
-    cited: dict[str, str]
-
-
-@pytest.fixture(scope="module")
-def hard(fakeweb: FakeWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HardCrawl]:
-    data = make_data_dir(tmp_path_factory.mktemp("hard") / "data", '[warc]\nmax_size = "1GB"\n')
-    config = (data / "citewatch.toml").read_text()
-    # A timeout long enough for a loaded machine to answer the others, far shorter than the
-    # slow source; a size limit far below the big source.
-    config = config.replace("timeout = 5", "timeout = 4")
-    config = config.replace("[crawl]\n", '[crawl]\nmax_size = "64KB"\n')
-    (data / "citewatch.toml").write_text(config, encoding="utf-8")
-    with socket.socket() as closed:  # a port nothing listens on: connection refused
-        closed.bind(("127.0.0.1", 0))
-        refused_port = closed.getsockname()[1]
-    cited = {
-        "slow": fakeweb.url("/slow/20/sources/blog-post.html"),
-        "refused": f"http://127.0.0.1:{refused_port}/gone",
-        "missing": fakeweb.url("/status/404"),
-        "nodns": "http://source.citewatch.invalid/story",
-        "fine": fakeweb.url("/sources/agency-story.html"),
-        "big": fakeweb.url("/big/400000"),
-        "broken": fakeweb.url("/drop-mid/sources/blog-post.html"),
-    }
-    site = fakeweb.site("hard-sources")
-    links = "".join(f'<p>See <a href="{url}">{name}</a>.</p>' for name, url in cited.items())
-    site.set("/article.html", f"<html><body><article>{links}</article></body></html>")
-    assert citewatch(data, "add", site.url("/article.html")).code == 0
-    run = citewatch(data, "crawl", "--json")
-    assert run.code == 0, run.err
-    yield HardCrawl(data, cited)
-    site.reset()
-
-
-def test_failures_are_recorded_and_the_crawl_carries_on(hard: HardCrawl) -> None:
-    cited = hard.cited
-    states = {url: (s["state"], s["reason"]) for url, s in sources_by_url(hard.data).items()}
+def test_failures_are_recorded_and_the_crawl_carries_on(crawled: Crawl) -> None:
+    cited = crawled.hard
+    sources = sources_by_url(crawled.data, crawled.hard_article)
+    states = {url: (s["state"], s["reason"]) for url, s in sources.items()}
     assert set(states) == set(cited.values())  # every source was checked
     assert {
         name: states[cited[name]] for name in ("slow", "refused", "missing", "nodns", "fine")
@@ -199,20 +211,19 @@ def test_failures_are_recorded_and_the_crawl_carries_on(hard: HardCrawl) -> None
         "nodns": ("failing", "dns-error"),
         "fine": ("ok", None),
     }
-    metadata = [r for r in warc_records(hard.data) if r.rec_type == "metadata"]
+    metadata = [r for r in warc_records(crawled.data) if r.rec_type == "metadata"]
     reasons = {r.rec_headers.get_header("WARC-Target-URI"): r.raw_body for r in metadata}
     assert b"fetch-error: timeout" in reasons[cited["slow"]]
     assert b"fetch-error: dns-error" in reasons[cited["nodns"]]
 
 
-def test_oversized_and_broken_bodies_are_marked_truncated(hard: HardCrawl) -> None:
-    assert warcio_check(hard.data).returncode == 0
+def test_oversized_and_broken_bodies_are_marked_truncated(crawled: Crawl) -> None:
     responses = {
         r.rec_headers.get_header("WARC-Target-URI"): r
-        for r in warc_records(hard.data)
+        for r in warc_records(crawled.data)
         if r.rec_type == "response"
     }
-    big, broken = hard.cited["big"], hard.cited["broken"]
+    big, broken = crawled.hard["big"], crawled.hard["broken"]
     assert responses[big].rec_headers.get_header("WARC-Truncated") == "length"
     assert 64 * 1024 <= len(responses[big].raw_body) < 400000
     assert responses[broken].rec_headers.get_header("WARC-Truncated") == "disconnect"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive import checks
-from archive.revisits import cited_urls, last_response, last_responses
+from archive.last_captures import cited_urls, last_response, last_responses
 from archive.store import Store
 
 START = datetime(2026, 11, 1, tzinfo=UTC)

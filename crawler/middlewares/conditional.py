@@ -2,8 +2,8 @@
 
 For each page of the crawl it finds the URL's last full ``2xx`` capture and keeps it in
 ``request.meta[LAST_RESPONSE_KEY]``. The spider looks these up for whole batches of pages
-(``archive.revisits.last_responses``) and hands them over in ``request.meta[KNOWN_KEY]``; a
-request without them costs a query of its own (``archive.revisits.last_response``). The
+(``archive.last_captures.last_responses``) and hands them over in ``request.meta[KNOWN_KEY]``; a
+request without them costs a query of its own (``archive.last_captures.last_response``). The
 WARC capture then writes a small ``revisit`` record of it when the answer is ``304 Not
 Modified`` or has the same payload. A request the spider marks ``REVALIDATE_KEY`` also sends
 ``If-None-Match`` / ``If-Modified-Since``: a page whose body is not parsed, or one whose
@@ -21,7 +21,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from archive.revisits import LastResponse, last_response
+from archive.last_captures import last_response
+from archive.revisits import LastResponse
 from archive.store import Store
 
 PAGE_KEY = "citewatch"  # set by the spider: url (as cited), role, depth, max_depth

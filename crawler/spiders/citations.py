@@ -25,7 +25,8 @@ from twisted.python.failure import Failure
 
 from archive import datadir, watchlist
 from archive.errors import InvalidUrl
-from archive.revisits import LastResponse, cited_urls, last_responses
+from archive.last_captures import cited_urls, last_responses
+from archive.revisits import LastResponse
 from archive.store import Store
 from archive.times import utcnow
 from archive.urls import normalize
@@ -66,6 +67,7 @@ class CitationSpider(scrapy.Spider):
         self.check_urls = [normalize(url) for url in _url_list(check)]
         self.probes: probes.SiteProbes | None = None
         self.finder: Executor | None = None  # where find() runs; None: in the reactor thread
+        self.finder_starting: asyncio.Future[Executor] | None = None
         self.store: Store | None = None  # open while the crawl runs
 
     @classmethod
@@ -76,6 +78,11 @@ class CitationSpider(scrapy.Spider):
         return spider
 
     def closed(self, reason: str) -> None:
+        starting = self.finder_starting
+        if self.finder is None and starting is not None and starting.done():
+            self.finder = (
+                None if starting.cancelled() or starting.exception() else starting.result()
+            )
         if self.finder is not None:
             self.finder.shutdown(wait=False, cancel_futures=True)
         if self.store is not None:
@@ -93,7 +100,8 @@ class CitationSpider(scrapy.Spider):
             self.probes = probes.SiteProbes()
         processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         if processes > 0 and is_asyncio_available():
-            self.finder = _finder(processes)
+            # Started beside the first fetches: the fork server's imports take seconds.
+            self.finder_starting = asyncio.ensure_future(asyncio.to_thread(_finder, processes))
         due = watchlist.due_watches(
             self.store,
             utcnow(),
@@ -119,9 +127,9 @@ class CitationSpider(scrapy.Spider):
         known: dict[str, LastResponse] | None = None,
         cites: list[str] | None = None,
     ) -> scrapy.Request:
-        """``known``: the page's last captures by URL (``archive.revisits.last_responses``),
+        """``known``: the page's last captures by URL (``archive.last_captures.last_responses``),
         for the conditional middleware; without them it looks them up itself. ``cites``: what
-        the page cited when last parsed (``archive.revisits.cited_urls``)."""
+        the page cited when last parsed (``archive.last_captures.cited_urls``)."""
         # Every status reaches the callback (HTTPERROR_ALLOW_ALL), redirects are still followed.
         meta: dict[str, Any] = {
             META_KEY: {"url": url, "role": role, "depth": depth, "max_depth": max_depth}
@@ -187,13 +195,20 @@ class CitationSpider(scrapy.Spider):
         )
 
     async def _find(self, html: str, url: str) -> list[citations.Citation]:
+        return await self._in_finder(citations.find, html, url)
+
+    async def _in_finder(self, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(*args)`` in the finder's worker process, or here when there is none."""
+        if self.finder is None and self.finder_starting is not None:
+            self.finder = await self.finder_starting
+            self.finder_starting = None
         if self.finder is not None:
             try:
-                return await asyncio.wrap_future(self.finder.submit(citations.find, html, url))
+                return await asyncio.wrap_future(self.finder.submit(function, *args))
             except BrokenProcessPool:  # the worker died (killed, out of memory): carry on here
-                self.logger.warning("the citation finder process died; finding in-process")
+                self.logger.warning("the finder process died; working in-process")
                 self.finder = None
-        return citations.find(html, url)
+        return function(*args)
 
     async def _last_captures(self, urls: list[str]) -> dict[str, dict[str, LastResponse]]:
         """The last captures of a batch of pages."""
@@ -234,10 +249,11 @@ class CitationSpider(scrapy.Spider):
             priority=10,  # the site's sources wait for it
         )
 
-    def probe_done(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    async def probe_done(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         assert self.probes is not None
-        answer = probes.answer_of(response)
-        yield from self.probes.answered(response.meta[probes.PROBE_KEY], answer)
+        answer = await self._in_finder(probes.answer, *probes.answer_parts(response))
+        for request in self.probes.answered(response.meta[probes.PROBE_KEY], answer):
+            yield request
 
     def probe_failed(self, failure: Failure) -> Iterator[Any]:
         assert self.probes is not None
