@@ -4,8 +4,9 @@ One APScheduler interval job, kept in the citewatch database, wakes every ``tick
 crawl of whatever is due: each watch's own interval lives in ``watches.next_due``, so due work
 is batched into one crawl rather than one job per watch (100,000 jobs would not scale).
 
-Each crawl is a child process (``python -m crawler crawl``): Scrapy's reactor cannot restart
-inside one process, and a child that is stopped or crashes leaves the service running. The job
+Each crawl is a child process running ``citewatch crawl`` (``crawler.launcher``, which forks
+it ready to fetch): Scrapy's reactor cannot restart inside one process, and a child that is
+stopped or crashes leaves the service running. The job
 runs at most once at a time (``max_instances=1``) and ticks missed while the service was down
 run once (``coalesce``). SIGINT or SIGTERM passes SIGINT on to a running crawl, which Scrapy
 stops cleanly after the requests in flight; then the service exits.
@@ -16,8 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from archive.datadir import DataDir
 from archive.events import list_events
 from archive.store import Store
 from archive.times import iso, utcnow
+from crawler.launcher import Launched
 
 JOB_ID = "citewatch-recheck"
 JOBS_TABLE = "scheduler_jobs"
@@ -78,7 +78,7 @@ class Service:
     def __init__(self, data: DataDir, config: Config) -> None:
         self.data = data
         self.config = config
-        self.child: subprocess.Popen[str] | None = None
+        self.child: Launched | None = None
         self.stopping = threading.Event()
         self._lock = threading.Lock()
 
@@ -94,21 +94,13 @@ class Service:
         if self.stopping.is_set() or not self.has_due_work():
             return None
         started = utcnow()
-        command = [sys.executable, "-m", "crawler", "--data", str(self.data.root), "crawl"]
         with self._lock:
             if self.stopping.is_set():
                 return None
-            # A session of its own: a Ctrl-C at the terminal reaches the service alone, which
-            # passes on exactly one SIGINT (a second one makes Scrapy stop uncleanly).
-            self.child = subprocess.Popen(
-                [*command, "--json"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
-        out, err = self.child.communicate()
-        code = self.child.returncode
+            # In a session of its own: a Ctrl-C at the terminal reaches the service alone,
+            # which passes on exactly one SIGINT (a second one makes Scrapy stop uncleanly).
+            self.child = Launched(["--data", str(self.data.root), "crawl", "--json"])
+        code, out, err = self.child.wait()
         with self._lock:
             self.child = None
         error = "stopped before it finished" if self.stopping.is_set() else _last_line(err)
@@ -121,7 +113,7 @@ class Service:
         """Stop after the crawl in progress has finished the requests it has in flight."""
         self.stopping.set()
         with self._lock:
-            if self.child is not None and self.child.poll() is None:
+            if self.child is not None:
                 self.child.send_signal(signal.SIGINT)  # Scrapy: graceful shutdown
 
     def _count_events(self, report: CrawlReport) -> None:

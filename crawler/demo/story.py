@@ -8,8 +8,6 @@ and prints the status and the diff of the edited source.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from archive.times import utcnow
 from archive.urls import normalize
 from crawler import diff_view, views
 from crawler.demo.server import SampleWeb, serving
+from crawler.launcher import Launched
 
 ARTICLE = "/articles/alep.html"
 EDITED = "/sources/blog-post.html"
@@ -119,12 +118,7 @@ def _crawl(console: Console, root: Path) -> None:
 
 def _cli(root: Path, *args: str) -> str:
     # Each crawl needs a process of its own: Scrapy's reactor cannot restart.
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler", "--data", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise CitewatchError(f"the demo's `citewatch {args[0]}` failed: {done.stderr.strip()}")
-    return done.stdout
+    code, out, err = Launched(["--data", str(root), *args]).wait()
+    if code != 0:
+        raise CitewatchError(f"the demo's `citewatch {args[0]}` failed: {err.strip()}")
+    return out

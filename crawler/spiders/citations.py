@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
@@ -67,7 +67,7 @@ class CitationSpider(scrapy.Spider):
         self.check_urls = [normalize(url) for url in _url_list(check)]
         self.probes: probes.SiteProbes | None = None
         self.finder: Executor | None = None  # where find() runs; None: in the reactor thread
-        self.finder_starting: asyncio.Future[Executor] | None = None
+        self.finder_starting: Future[Executor] | None = None
         self.store: Store | None = None  # open while the crawl runs
 
     @classmethod
@@ -78,11 +78,9 @@ class CitationSpider(scrapy.Spider):
         return spider
 
     def closed(self, reason: str) -> None:
-        starting = self.finder_starting
-        if self.finder is None and starting is not None and starting.done():
-            self.finder = (
-                None if starting.cancelled() or starting.exception() else starting.result()
-            )
+        if self.finder is None and self.finder_starting is not None:
+            # Never used, yet started: shut it down too, or its worker outlives the crawl.
+            self.finder = self.finder_starting.result()  # it takes seconds at most
         if self.finder is not None:
             self.finder.shutdown(wait=False, cancel_futures=True)
         if self.store is not None:
@@ -101,7 +99,9 @@ class CitationSpider(scrapy.Spider):
         processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         if processes > 0 and is_asyncio_available():
             # Started beside the first fetches: the fork server's imports take seconds.
-            self.finder_starting = asyncio.ensure_future(asyncio.to_thread(_finder, processes))
+            starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
+            self.finder_starting = starter.submit(_finder, processes)
+            starter.shutdown(wait=False)
         due = watchlist.due_watches(
             self.store,
             utcnow(),
@@ -200,7 +200,7 @@ class CitationSpider(scrapy.Spider):
     async def _in_finder(self, function: Callable[..., _T], *args: Any) -> _T:
         """``function(*args)`` in the finder's worker process, or here when there is none."""
         if self.finder is None and self.finder_starting is not None:
-            self.finder = await self.finder_starting
+            self.finder = await asyncio.wrap_future(self.finder_starting)
             self.finder_starting = None
         if self.finder is not None:
             try:
