@@ -27,6 +27,7 @@ class Launched:
     output, as ``subprocess.run`` would."""
 
     def __init__(self, args: list[str]) -> None:
+        self._args = args
         self._output = tempfile.TemporaryDirectory(prefix="citewatch-run-")
         self._out = Path(self._output.name) / "stdout"
         self._err = Path(self._output.name) / "stderr"
@@ -48,10 +49,16 @@ class Launched:
         with contextlib.suppress(ProcessLookupError):  # it ended just now
             os.kill(self.process.pid, signum)
 
-    def wait(self) -> tuple[int, str, str]:
+    def wait(self, timeout: float | None = None) -> tuple[int, str, str]:
         """Wait for the command to end: its exit code (minus the signal that killed it, as
-        ``subprocess`` has it), its standard output and its standard error."""
-        self.process.join()
+        ``subprocess`` has it), its standard output and its standard error. After ``timeout``
+        seconds it is killed and ``TimeoutError`` raised."""
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+            self._output.cleanup()
+            raise TimeoutError(f"citewatch {' '.join(self._args)} ran over {timeout} s")
         self._ended = True
         code = self.process.exitcode
         try:

@@ -15,6 +15,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import main
+from crawler.launcher import Launched
 
 BIN = Path(sys.executable).parent  # console scripts installed beside this Python
 # Fast, deterministic crawls of the loopback fake web.
@@ -46,11 +47,18 @@ class CliRun:
 IN_PROCESS = frozenset({"add", "remove", "list", "status", "history", "events", "index", "diff"})
 
 
+# Commands that crawl (``crawl``, ``diff --live``) run in a process of their own, forked ready
+# to fetch, as the recheck service runs them (``crawler.launcher``).
+
+
 def citewatch(data: Path, *args: str, timeout: float = 300) -> CliRun:
-    """Run ``citewatch`` on ``data``: crawling commands as the installed command in a fresh
-    process, the others through the same entry point in this one."""
+    """Run ``citewatch`` on ``data``: a crawl in a child forked as the recheck service forks
+    it, other crawling commands as the installed command in a fresh process, the rest through
+    the same entry point in this one."""
     if args and args[0] in IN_PROCESS and "--live" not in args:
         return _in_this_process(data, *args)
+    if args and (args[0] == "crawl" or "--live" in args):
+        return _forked(data, *args, timeout=timeout)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
     done = subprocess.run(
         [BIN / "citewatch", "--data", str(data), *args],
@@ -61,6 +69,17 @@ def citewatch(data: Path, *args: str, timeout: float = 300) -> CliRun:
         check=False,
     )
     return CliRun(done.returncode, done.stdout, done.stderr)
+
+
+def _forked(data: Path, *args: str, timeout: float) -> CliRun:
+    # The fork server starts with the first crawl and keeps the environment it started with:
+    # none of the CITEWATCH_* variables a test may have set.
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CITEWATCH_")}
+    try:
+        launched = Launched(["--data", str(data), *args])
+    finally:
+        os.environ.update(saved)
+    return CliRun(*launched.wait(timeout))
 
 
 def _in_this_process(data: Path, *args: str) -> CliRun:
