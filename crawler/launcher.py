@@ -28,6 +28,7 @@ class Launched:
 
     def __init__(self, args: list[str]) -> None:
         self._args = args
+        self._ended = False  # joined: its pid may belong to another process by now
         self._output = tempfile.TemporaryDirectory(prefix="citewatch-run-")
         self._out = Path(self._output.name) / "stdout"
         self._err = Path(self._output.name) / "stderr"
@@ -37,8 +38,6 @@ class Launched:
             target=_run, args=(args, str(self._out), str(self._err)), name="citewatch-command"
         )
         self.process.start()
-
-        self._ended = False
 
     def send_signal(self, signum: int) -> None:
         """Send ``signum`` to the command, unless it has ended."""
@@ -65,7 +64,7 @@ class Launched:
             out, err = (_read(path) for path in (self._out, self._err))
         finally:
             self._output.cleanup()
-        return (code if code is not None else 1), out, err
+        return (1 if code is None else code), out, err
 
 
 def _run(args: list[str], out: str, err: str) -> None:
