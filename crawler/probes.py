@@ -58,6 +58,11 @@ def attach(request: scrapy.Request, answer: dict[str, Any] | None) -> scrapy.Req
     return request
 
 
+def may_be_a_page(response: Response) -> bool:
+    """Whether a probe's answer could pass for a page: an honest 404 (or any error) cannot."""
+    return 200 <= response.status < 300
+
+
 def answer_parts(response: Response) -> tuple[int, bytes, str, str | None]:
     """What ``answer`` needs of a probe's response, as plain values a worker process takes."""
     content_type = response.headers.get(b"Content-Type")

@@ -66,8 +66,11 @@ class CitationSpider(scrapy.Spider):
         self.include_all = select == "all"
         self.check_urls = [normalize(url) for url in _url_list(check)]
         self.probes: probes.SiteProbes | None = None
-        self.finder: Executor | None = None  # where find() runs; None: in the reactor thread
+        # Where find() and probe texts run, started on first use: a recheck that finds every
+        # page unchanged parses nothing and never pays for it. None: in the reactor thread.
+        self.finder_processes = 0
         self.finder_starting: Future[Executor] | None = None
+        self.finder: Executor | None = None
         self.store: Store | None = None  # open while the crawl runs
 
     @classmethod
@@ -78,8 +81,8 @@ class CitationSpider(scrapy.Spider):
         return spider
 
     def closed(self, reason: str) -> None:
-        if self.finder is None and self.finder_starting is not None:
-            # Never used, yet started: shut it down too, or its worker outlives the crawl.
+        if self.finder is None and self.finder_processes and self.finder_starting is not None:
+            # Still starting: shut it down too, or its worker outlives the crawl.
             self.finder = self.finder_starting.result()  # it takes seconds at most
         if self.finder is not None:
             self.finder.shutdown(wait=False, cancel_futures=True)
@@ -96,12 +99,8 @@ class CitationSpider(scrapy.Spider):
         # Soft-404 probes compare texts: only when text is extracted.
         if self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
             self.probes = probes.SiteProbes()
-        processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
-        if processes > 0 and is_asyncio_available():
-            # Started beside the first fetches: the fork server's imports take seconds.
-            starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
-            self.finder_starting = starter.submit(_finder, processes)
-            starter.shutdown(wait=False)
+        if is_asyncio_available():
+            self.finder_processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         due = watchlist.due_watches(
             self.store,
             utcnow(),
@@ -199,15 +198,20 @@ class CitationSpider(scrapy.Spider):
 
     async def _in_finder(self, function: Callable[..., _T], *args: Any) -> _T:
         """``function(*args)`` in the finder's worker process, or here when there is none."""
-        if self.finder is None and self.finder_starting is not None:
+        if self.finder is None and self.finder_processes > 0:
+            if self.finder_starting is None:
+                # Started off the reactor's thread: the fork server's imports take seconds,
+                # and the crawl fetches meanwhile.
+                starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
+                self.finder_starting = starter.submit(_finder, self.finder_processes)
+                starter.shutdown(wait=False)
             self.finder = await asyncio.wrap_future(self.finder_starting)
-            self.finder_starting = None
         if self.finder is not None:
             try:
                 return await asyncio.wrap_future(self.finder.submit(function, *args))
             except BrokenProcessPool:  # the worker died (killed, out of memory): carry on here
                 self.logger.warning("the finder process died; working in-process")
-                self.finder = None
+                self.finder, self.finder_processes = None, 0
         return function(*args)
 
     async def _last_captures(self, urls: list[str]) -> dict[str, dict[str, LastResponse]]:
@@ -251,7 +255,9 @@ class CitationSpider(scrapy.Spider):
 
     async def probe_done(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         assert self.probes is not None
-        answer = await self._in_finder(probes.answer, *probes.answer_parts(response))
+        answer = None
+        if probes.may_be_a_page(response):  # else no text to compare, and no worker to wait for
+            answer = await self._in_finder(probes.answer, *probes.answer_parts(response))
         for request in self.probes.answered(response.meta[probes.PROBE_KEY], answer):
             yield request
 
@@ -274,8 +280,7 @@ class CitationSpider(scrapy.Spider):
 
 
 def _finder(processes: int) -> Executor:
-    """A pool of ``processes`` processes for ``citations.find``, started now, so that it is
-    ready when the first article arrives."""
+    """A pool of ``processes`` processes for ``citations.find``, its workers started."""
     pool = process_pool(processes)
     for _ in range(processes):
         pool.submit(int)  # starts a worker
