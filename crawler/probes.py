@@ -58,9 +58,9 @@ def attach(request: scrapy.Request, answer: dict[str, Any] | None) -> scrapy.Req
     return request
 
 
-def may_be_a_page(response: Response) -> bool:
+def may_be_a_page(status: int) -> bool:
     """Whether a probe's answer could pass for a page: an honest 404 (or any error) cannot."""
-    return 200 <= response.status < 300
+    return 200 <= status < 300
 
 
 def answer_parts(response: Response) -> tuple[int, bytes, str, str | None]:
@@ -71,11 +71,11 @@ def answer_parts(response: Response) -> tuple[int, bytes, str, str | None]:
 
 
 def answer(status: int, body: bytes, url: str, content_type: str | None) -> dict[str, Any] | None:
-    """What the judging rules compare with: where the probe ended and its text. An honest
-    404 (or any error) says nothing: only a 2xx answer can be mistaken for a page.
+    """What the judging rules compare with: where the probe ended and its text; None when
+    the answer cannot pass for a page (``may_be_a_page``).
 
     Run in the spider's finder process: extracting the text is the probe's costly part."""
-    if not 200 <= status < 300:
+    if not may_be_a_page(status):
         return None
     found = text.extract(body, url=url, content_type=content_type)
     return {"url": url, "text": found.text or None}

@@ -6,10 +6,10 @@ is batched into one crawl rather than one job per watch (100,000 jobs would not 
 
 Each crawl is a child process running ``citewatch crawl`` (``crawler.launcher``, which forks
 it ready to fetch): Scrapy's reactor cannot restart inside one process, and a child that is
-stopped or crashes leaves the service running. The job
-runs at most once at a time (``max_instances=1``) and ticks missed while the service was down
-run once (``coalesce``). SIGINT or SIGTERM passes SIGINT on to a running crawl, which Scrapy
-stops cleanly after the requests in flight; then the service exits.
+stopped or crashes leaves the service running. The job runs at most once at a time
+(``max_instances=1``) and ticks missed while the service was down run once (``coalesce``).
+SIGINT or SIGTERM passes SIGINT on to a running crawl, which Scrapy stops cleanly after the
+requests in flight; then the service exits.
 """
 
 from __future__ import annotations

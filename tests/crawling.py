@@ -47,17 +47,13 @@ class CliRun:
 IN_PROCESS = frozenset({"add", "remove", "list", "status", "history", "events", "index", "diff"})
 
 
-# Commands that crawl (``crawl``, ``diff --live``) run in a process of their own, forked ready
-# to fetch, as the recheck service runs them (``crawler.launcher``).
-
-
 def citewatch(data: Path, *args: str, timeout: float = 300) -> CliRun:
     """Run ``citewatch`` on ``data``: a crawl in a child forked as the recheck service forks
     it, other crawling commands as the installed command in a fresh process, the rest through
     the same entry point in this one."""
     if args and args[0] in IN_PROCESS and "--live" not in args:
         return _in_this_process(data, *args)
-    if args and (args[0] == "crawl" or "--live" in args):
+    if args and (args[0] == "crawl" or "--live" in args):  # the commands that crawl
         return _forked(data, *args, timeout=timeout)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
     done = subprocess.run(

@@ -256,7 +256,8 @@ class CitationSpider(scrapy.Spider):
     async def probe_done(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         assert self.probes is not None
         answer = None
-        if probes.may_be_a_page(response):  # else no text to compare, and no worker to wait for
+        # An error page has no text to compare: no waiting for the finder for it.
+        if probes.may_be_a_page(response.status):
             answer = await self._in_finder(probes.answer, *probes.answer_parts(response))
         for request in self.probes.answered(response.meta[probes.PROBE_KEY], answer):
             yield request
