@@ -51,6 +51,18 @@ _HTML_START = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|meta|title|div|
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
+# How trafilatura is asked for a page's text (bench/extract_only.py makes the same call).
+TRAFILATURA_OPTIONS: dict[str, bool] = {
+    "favor_precision": True,  # evidence wants the article, not the page's furniture
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "with_metadata": True,
+    "deduplicate": False,  # its cache is process-wide state: digests would depend on order
+}
+
+
 @dataclass(frozen=True)
 class ExtractedText:
     """The text of one capture; when ``text`` is empty, ``reason`` says why."""
@@ -183,17 +195,7 @@ def _html(markup: str, url: str) -> ExtractedText:
     language = _language(tree)
     page_title = _clean(tree.findtext(".//title"))
     try:
-        result = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            favor_precision=True,  # evidence wants the article, not the page's furniture
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            include_links=False,
-            with_metadata=True,
-            deduplicate=False,  # its cache is process-wide state: digests would depend on order
-        )
+        result = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
     except Exception as exc:  # trafilatura and lxml raise many kinds; bad content is not a crash
         return ExtractedText(
             "", title=page_title, language=language, reason=f"extract-error: {exc}"
