@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -52,7 +52,7 @@ _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
 # How trafilatura is asked for a page's text (bench/extract_only.py makes the same call).
-TRAFILATURA_OPTIONS: dict[str, bool] = {
+TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": True,  # evidence wants the article, not the page's furniture
     "include_comments": False,
     "include_tables": True,
