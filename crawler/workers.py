@@ -17,15 +17,25 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-# Imported once by the fork server, so that no worker pays for them again.
-PRELOAD = ["crawler.citations", "archive.text", "trafilatura", "charset_normalizer"]
+# Imported once by the fork server, so that no worker pays for them again: what finding
+# citations needs, and, in a crawl that extracts text, trafilatura (seconds of CPU to import,
+# wasted in a crawl that does not).
+FIND_MODULES = ["crawler.citations"]
+TEXT_MODULES = ["archive.text", "trafilatura", "charset_normalizer"]
 _POLL_SECONDS = 1.0
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes that cannot outlive this one."""
+def preload(*, text: bool) -> list[str]:
+    """The modules a crawl's fork server imports; ``text``: the crawl extracts text."""
+    return FIND_MODULES + TEXT_MODULES if text else FIND_MODULES
+
+
+def process_pool(workers: int, modules: list[str]) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that cannot outlive this one, forked from a server that
+    imported ``modules`` (``preload``). Only the crawl's first pool starts the server: give
+    every pool of a crawl the same modules."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)  # only the first pool's call reaches the server
+    context.set_forkserver_preload(modules)
     return ProcessPoolExecutor(
         workers, mp_context=context, initializer=_follow, initargs=(os.getpid(),)
     )

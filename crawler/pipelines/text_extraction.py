@@ -23,7 +23,7 @@ from archive import text, versions
 from archive.store import Store
 from crawler.items import PageResult
 from crawler.middlewares.warc_capture import WarcCaptureMiddleware
-from crawler.workers import process_pool
+from crawler.workers import preload, process_pool
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class TextExtractionPipeline:
     def _workers(self) -> ProcessPoolExecutor:
         """The pool, started on first use: a crawl with nothing to extract never pays for it."""
         if self.pool is None:
-            self.pool = process_pool(self.workers)
+            self.pool = process_pool(self.workers, preload(text=True))
         return self.pool
 
     async def process_item(self, item: Any) -> Any:

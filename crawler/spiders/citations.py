@@ -35,7 +35,7 @@ from crawler import citations, probes
 from crawler.failures import failure_reason
 from crawler.items import PageResult
 from crawler.middlewares.conditional import KNOWN_KEY
-from crawler.workers import process_pool
+from crawler.workers import preload, process_pool
 
 META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
 # request.meta[CITES_KEY]: what a page to be parsed cited when last parsed, followed if unchanged
@@ -203,7 +203,8 @@ class CitationSpider(scrapy.Spider):
                 # Started off the reactor's thread: the fork server's imports take seconds,
                 # and the crawl fetches meanwhile.
                 starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
-                self.finder_starting = starter.submit(_finder, self.finder_processes)
+                text = self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True)
+                self.finder_starting = starter.submit(_finder, self.finder_processes, text)
                 starter.shutdown(wait=False)
             self.finder = await asyncio.wrap_future(self.finder_starting)
         if self.finder is not None:
@@ -280,9 +281,10 @@ class CitationSpider(scrapy.Spider):
         )
 
 
-def _finder(processes: int) -> Executor:
-    """A pool of ``processes`` processes for ``citations.find``, its workers started."""
-    pool = process_pool(processes)
+def _finder(processes: int, text: bool) -> Executor:
+    """A pool of ``processes`` processes for ``citations.find`` (and, when the crawl extracts
+    ``text``, the soft-404 probes' texts), its workers started."""
+    pool = process_pool(processes, preload(text=text))
     for _ in range(processes):
         pool.submit(int)  # starts a worker
     return pool
