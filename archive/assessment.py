@@ -159,19 +159,24 @@ def _capture_text(
     return None  # not extracted (text.extract is off, or not a 2xx answer)
 
 
+# Built once: every check of every page runs them, and building a statement cost more of the
+# store's CPU than running it.
+_PREVIOUS_TEXT = (
+    sa.select(captures)
+    .where(
+        captures.c.page_id == sa.bindparam("page_id"),
+        sa.or_(captures.c.text.is_not(None), captures.c.text_reason.is_not(None)),
+    )
+    .order_by(captures.c.id.desc())
+    .limit(1)
+)
+_CAPTURE = sa.select(captures).where(captures.c.id == sa.bindparam("capture_id"))
+
+
 def _previous_text(conn: Connection, page_id: int) -> Any:
     """The page's latest capture that stores its text, or a reason for having none (a capture
     that repeats an earlier payload stores neither, and has the same text)."""
-    query = (
-        sa.select(captures)
-        .where(
-            captures.c.page_id == page_id,
-            sa.or_(captures.c.text.is_not(None), captures.c.text_reason.is_not(None)),
-        )
-        .order_by(captures.c.id.desc())
-        .limit(1)
-    )
-    return conn.execute(query).mappings().first()
+    return conn.execute(_PREVIOUS_TEXT, {"page_id": page_id}).mappings().first()
 
 
 def _capture(conn: Connection, capture_id: int | None) -> Any:
@@ -179,7 +184,7 @@ def _capture(conn: Connection, capture_id: int | None) -> Any:
     payload when this one repeats it."""
     if capture_id is None:
         return None
-    row = conn.execute(sa.select(captures).where(captures.c.id == capture_id)).mappings().first()
+    row = conn.execute(_CAPTURE, {"capture_id": capture_id}).mappings().first()
     if row is None or row["text"] is not None or row["text_digest"] is None:
         return row
     same = (

@@ -62,6 +62,6 @@ def is_parked(final_url: str | None, title: str | None, text: str | None) -> boo
         return True
     if title and _MARKERS.search(title.casefold()):
         return True
-    if not text or len(text.split()) > MAX_WORDS:
+    if not text or len(text.split(maxsplit=MAX_WORDS)) > MAX_WORDS:  # stops at the limit
         return False
     return _MARKERS.search(" ".join(text.casefold().split())) is not None

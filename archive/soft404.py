@@ -121,7 +121,8 @@ def looks_not_found(title: str | None, text: str | None) -> bool:
 
     Long pages are never flagged: an article *about* something not found is still an article.
     """
-    words = len(text.split()) if text else 0
+    # Counted up to one past the larger limit: a long article's words need not all be split.
+    words = len(text.split(maxsplit=max(TITLE_MAX_WORDS, TEXT_MAX_WORDS))) if text else 0
     if words > TITLE_MAX_WORDS:
         return False
     if title and any(
