@@ -34,8 +34,8 @@ _TITLE = re.compile(
 # of every check is scanned; folding a whole long article's text cost more than the rest.)
 MARKER_SCAN = 8192
 # Markers the challenge scripts leave in a page (found in its HTML or its short text). Plain
-# substrings: every check of every page looks for them, and `in` scans a long text dozens of
-# times faster than one regular expression of alternatives.
+# substrings: every check of every page looks for them, and measured on 20 KB texts, `in` for
+# each cost under half of one regular expression of the alternatives.
 _MARKERS = (
     "cf-browser-verification", "cf_chl_opt", "/cdn-cgi/challenge-platform/", "cf-turnstile",
     "enable javascript and cookies to continue", "checking if the site connection is secure",
