@@ -83,36 +83,33 @@ def first_crawl(path: Path, sources: int) -> None:
     words = SAMPLE.read_text(encoding="utf-8")
     text = (words * (20_000 // len(words) + 1))[:20_000]
     store = Store.open(f"sqlite:///{path}")
-    outcomes = [
-        checks.CheckOutcome(
-            url=_url(n),
-            checked_at=FIRST,
-            http_status=200,
-            captures=[_capture(n, "response", FIRST, 200)],
-            text=ExtractedText(f"{n} {text}", title=f"Source {n}"),
-            headers={"content-type": "text/html; charset=utf-8"},
-        )
-        for n in range(sources)
-    ]
-    for start in range(0, sources, BATCH):
-        checks.record_many(store, outcomes[start : start + BATCH])
+    record_in_batches(store, [_outcome(n, FIRST, text) for n in range(sources)])
     store.close()
 
 
 def recheck(store: Store, sources: int) -> None:
     when = FIRST + timedelta(days=1)
-    outcomes = [
-        checks.CheckOutcome(
-            url=_url(n),
-            checked_at=when,
-            http_status=200,
-            captures=[_capture(n, "revisit", when, 304)],
-            headers={"etag": f'"{n}"'},
-        )
-        for n in range(sources)
-    ]
-    for start in range(0, sources, BATCH):
+    record_in_batches(store, [_outcome(n, when) for n in range(sources)])
+
+
+def record_in_batches(store: Store, outcomes: list[checks.CheckOutcome]) -> None:
+    for start in range(0, len(outcomes), BATCH):
         checks.record_many(store, outcomes[start : start + BATCH])
+
+
+def _outcome(n: int, when: datetime, text: str | None = None) -> checks.CheckOutcome:
+    """Source ``n`` answered with ``text`` (a first capture), or, without, a ``304`` revisit."""
+    if text is None:
+        return checks.CheckOutcome(
+            url=_url(n), checked_at=when, http_status=200,
+            captures=[_capture(n, "revisit", when, 304)], headers={"etag": f'"{n}"'},
+        )  # fmt: skip
+    return checks.CheckOutcome(
+        url=_url(n), checked_at=when, http_status=200,
+        captures=[_capture(n, "response", when, 200)],
+        text=ExtractedText(f"{n} {text}", title=f"Source {n}"),
+        headers={"content-type": "text/html; charset=utf-8"},
+    )  # fmt: skip
 
 
 def bare_inserts(store: Store, sources: int) -> None:
