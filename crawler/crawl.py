@@ -49,11 +49,13 @@ def run(
         LOG_LEVEL="INFO" if verbose else "WARNING",
     )
     process = CrawlerProcess(settings)
-    # Scrapy filters by level in its handler only, leaving the root logger at NOTSET: every
-    # DEBUG line ("Crawled (200) …", "Scraped from …") was still built, twice a page, then dropped.
-    logging.getLogger().setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(CitationSpider)
     process.crawl(crawler, urls=urls, select="all" if include_all else "due", check=check)
+    # Scrapy filters by level in its handler only: its own logger stays at DEBUG, and crawl()
+    # puts the root logger back to NOTSET. Every DEBUG line ("Crawled (200) …", "Scraped
+    # from …") was still built, twice a page, then dropped: ~3% of the reactor's time.
+    for name in ("", "scrapy"):
+        logging.getLogger(name).setLevel(settings.get("LOG_LEVEL"))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if stats.get("finish_reason") != "finished":
