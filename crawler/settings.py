@@ -72,6 +72,9 @@ def from_config(config: Config, data: datadir.DataDir) -> dict[str, Any]:
 # engine, a higher one nearer the downloader (Scrapy's own: Retry 550, HttpCompression 590,
 # Redirect 600, Cookies 700, HttpProxy 750, DownloaderStats 850).
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's meta-refresh redirects, looked for in the page's head without decoding the rest.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.meta_refresh.HeadMetaRefreshMiddleware": 580,
     # Past DefaultHeaders (400), so a conditional header a request already has is kept; just
     # before the capture, so the request record archives the validators it adds.
     "crawler.middlewares.conditional.ConditionalRequestMiddleware": 940,

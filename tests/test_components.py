@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
@@ -16,9 +17,11 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.errors import BlockedAddress
 from archive.warcs import WarcWriter
 from crawler.middlewares.address_guard import AddressGuardMiddleware
+from crawler.middlewares.meta_refresh import HEAD_BYTES, HeadMetaRefreshMiddleware
 from crawler.middlewares.warc_capture import CAPTURES_KEY, STARTED_KEY, WarcCaptureMiddleware
 
 START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
+SETTINGS = {"METAREFRESH_ENABLED": True}
 
 
 def records(directory: Path) -> list:
@@ -149,3 +152,41 @@ def test_guard_allows_private_when_configured() -> None:
     assert (
         asyncio.run(guard(allow_private=True).process_request(Request("http://127.0.0.1/"))) is None
     )
+
+
+def _big_page(head: str, charset: str | None = "utf-8") -> HtmlResponse:
+    """A page far longer than the head the meta-refresh middleware reads, accented throughout."""
+    body = f"<html><head>{head}</head><body>{'<p>Café crème, déjà vu.</p>' * 4000}</body></html>"
+    headers = {"Content-Type": f"text/html; charset={charset}" if charset else "text/html"}
+    return HtmlResponse("http://news.example.org/old", body=body.encode(), headers=headers)
+
+
+@pytest.mark.parametrize("charset", ["utf-8", None])
+def test_meta_refresh_in_the_head_of_a_big_page_redirects(charset: str | None) -> None:
+    middleware = HeadMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict=SETTINGS))
+    request = Request("http://news.example.org/old")
+    refresh = '<meta http-equiv="refresh" content="0; url=/new">'
+    response = _big_page(refresh, charset)
+    assert len(response.body) > 5 * HEAD_BYTES
+
+    redirected = middleware.process_response(request, response)
+    assert isinstance(redirected, Request)
+    assert redirected.url == "http://news.example.org/new"
+    # Scrapy's own middleware, reading the whole page, decides the same.
+    scrapy_own = MetaRefreshMiddleware.from_crawler(get_crawler(settings_dict=SETTINGS))
+    assert scrapy_own.process_response(request, response).url == redirected.url
+
+
+def test_big_page_without_meta_refresh_goes_on_unchanged() -> None:
+    middleware = HeadMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict=SETTINGS))
+    response = _big_page("<title>No refresh</title>")
+    assert middleware.process_response(Request(response.url), response) is response
+    assert response._cached_ubody is None  # the page itself was never decoded
+
+
+def test_the_crawl_uses_the_head_reading_meta_refresh_middleware() -> None:
+    from crawler import settings
+
+    wired = settings.DOWNLOADER_MIDDLEWARES
+    assert wired["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
+    assert wired["crawler.middlewares.meta_refresh.HeadMetaRefreshMiddleware"] == 580
