@@ -1,9 +1,12 @@
-"""The crawl's WARC writer, in a worker process of its own (``archive.warc_worker``).
+"""The crawl's WARC writer, in a worker process of its own (``archive.warc_worker``), or inline.
 
 Every write is a call to the one worker, awaited by the caller: the worker writes in the order
 the calls were made, and a call returns once its records are flushed. If the worker dies (out
 of memory, killed), its open file is cut back to its last whole record and the crawl goes on
 writing in its own process (``crawler.worker.Worker``).
+
+``InlineWarcWriter`` makes the same calls on a ``WarcWriter`` in the caller's process: for a
+crawl without the asyncio reactor, and for tests that build the capture middleware alone.
 """
 
 from __future__ import annotations
@@ -12,8 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from archive import warc_worker
-from archive.revisits import LastResponse
-from archive.warcs import CaptureLocation, Exchange, RevisitProfile, recover_open_files
+from archive.revisits import LastResponse, archive_exchange
+from archive.warcs import (
+    CaptureLocation,
+    Exchange,
+    RevisitProfile,
+    WarcWriter,
+    recover_open_files,
+)
 from crawler.worker import Worker
 
 
@@ -47,3 +56,24 @@ class WarcWriterProcess:
         """Finish the current file, after every write asked for."""
         await self.worker.call(warc_worker.close_writer)
         await self.worker.close()
+
+
+class InlineWarcWriter:
+    """``WarcWriterProcess``'s calls, made on ``writer`` in this process."""
+
+    def __init__(self, writer: WarcWriter) -> None:
+        self.writer = writer
+
+    async def write_capture(
+        self, exchange: Exchange, last: LastResponse | None, not_modified: bool
+    ) -> tuple[CaptureLocation, RevisitProfile | None]:
+        return archive_exchange(self.writer, exchange, last, not_modified)
+
+    async def write_metadata(self, *args: Any, **kwargs: Any) -> CaptureLocation:
+        return self.writer.write_metadata(*args, **kwargs)
+
+    async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
+        return self.writer.write_conversion(*args, **kwargs)
+
+    async def close(self) -> None:
+        self.writer.close()

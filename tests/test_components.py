@@ -54,7 +54,7 @@ def test_capture_writes_each_hop_and_links_it_to_the_request(
         request=first,
         ip_address=ipaddress.ip_address("192.0.2.7"),
     )
-    capture.process_response(first, hop)
+    asyncio.run(capture.process_response(first, hop))
     second = first.replace(url="http://news.example.org/b")  # what RedirectMiddleware does
     capture.process_request(second)
     final = HtmlResponse(
@@ -64,8 +64,8 @@ def test_capture_writes_each_hop_and_links_it_to_the_request(
         request=second,
         flags=["dataloss"],
     )
-    capture.process_response(second, final)
-    capture.close()
+    asyncio.run(capture.process_response(second, final))
+    asyncio.run(capture.close())
 
     hops = second.meta[CAPTURES_KEY]
     assert [h.url for h in hops] == ["http://news.example.org/a", "http://news.example.org/b"]
@@ -104,10 +104,9 @@ def test_cached_responses_are_not_archived_again(
 ) -> None:
     request = Request("http://news.example.org/a")
     capture.process_request(request)
-    capture.process_response(
-        request, Response(request.url, body=b"x", flags=["cached"], request=request)
-    )
-    capture.close()
+    cached = Response(request.url, body=b"x", flags=["cached"], request=request)
+    assert asyncio.run(capture.process_response(request, cached)) is cached
+    asyncio.run(capture.close())
     assert [r.rec_type for r in records(tmp_path)] == []  # no exchange: the file never started
 
 
@@ -116,8 +115,8 @@ def test_no_answer_becomes_a_metadata_record(
 ) -> None:
     request = Request("http://news.example.org/a")
     capture.process_request(request)
-    capture.process_exception(request, TimeoutError("took too long"))
-    capture.close()
+    asyncio.run(capture.process_exception(request, TimeoutError("took too long")))
+    asyncio.run(capture.close())
     metadata = [r for r in records(tmp_path) if r.rec_type == "metadata"]
     assert len(metadata) == 1
     assert b"fetch-error: timeout" in metadata[0].raw_body

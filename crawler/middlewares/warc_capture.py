@@ -14,12 +14,11 @@ In a crawl, records are built, digested and compressed in a worker process
 (``crawler.warc_process``), so the reactor goes on downloading meanwhile and never waits for
 the interpreter lock. Measured on a 1,050-page crawl: threads for it cost more CPU than writing
 inline, which itself took ~20% of the reactor's time. Given a ``WarcWriter``, as in the tests,
-the middleware writes inline and ``process_response`` returns the response itself.
+the middleware makes the same calls on it inline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from typing import Any
 
 from scrapy import Request, signals
@@ -30,7 +29,7 @@ from scrapy.utils.asyncio import is_asyncio_available
 from twisted.python.failure import Failure
 
 from archive.checks import CapturedResponse
-from archive.revisits import LastResponse, archive_exchange
+from archive.revisits import LastResponse
 from archive.times import utcnow
 from archive.warcs import (
     CaptureLocation,
@@ -46,7 +45,7 @@ from archive.warcs import (
 from crawler.download_handler import REASON_KEY
 from crawler.failures import failure_reason
 from crawler.middlewares.conditional import LAST_RESPONSE_KEY, revalidated
-from crawler.warc_process import WarcWriterProcess
+from crawler.warc_process import InlineWarcWriter, WarcWriterProcess
 
 CAPTURES_KEY = "citewatch_captures"
 STARTED_KEY = "citewatch_started"
@@ -59,7 +58,7 @@ class WarcCaptureMiddleware:
         self, writer: WarcWriter | WarcWriterProcess, crawler: Crawler | None = None
     ) -> None:
         """``writer``: a ``WarcWriter`` writes inline; a ``WarcWriterProcess`` in its worker."""
-        self.writer = writer
+        self.writer = InlineWarcWriter(writer) if isinstance(writer, WarcWriter) else writer
         self.stats = crawler.stats if crawler is not None else None
 
     @classmethod
@@ -87,43 +86,22 @@ class WarcCaptureMiddleware:
         request.meta[STARTED_KEY] = utcnow()  # WARC-Date of this hop's request and response
         request.meta.setdefault(CAPTURES_KEY, [])
 
-    def process_response(
-        self, request: Request, response: Response
-    ) -> Response | Coroutine[Any, Any, Response]:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if "cached" in response.flags:  # a cache hit was archived when it was fetched
             return response
         exchange = _exchange(request, response)
         last: LastResponse | None = request.meta.get(LAST_RESPONSE_KEY)
         not_modified = response.status == 304 and revalidated(request) is not None
-        if isinstance(self.writer, WarcWriter):
-            written = archive_exchange(self.writer, exchange, last, not_modified)
-            self._captured(request, response, exchange, *written)
-            return response
-        return self._write_in_worker(request, response, exchange, last, not_modified)
-
-    async def _write_in_worker(
-        self,
-        request: Request,
-        response: Response,
-        exchange: Exchange,
-        last: LastResponse | None,
-        not_modified: bool,
-    ) -> Response:
-        assert isinstance(self.writer, WarcWriterProcess)
         written = await self.writer.write_capture(exchange, last, not_modified)
         self._captured(request, response, exchange, *written)
         return response
 
     async def write_metadata(self, *args: Any, **kwargs: Any) -> CaptureLocation:
         """``WarcWriter.write_metadata``, through this crawl's writer (for pipelines too)."""
-        if isinstance(self.writer, WarcWriter):
-            return self.writer.write_metadata(*args, **kwargs)
         return await self.writer.write_metadata(*args, **kwargs)
 
     async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
         """``WarcWriter.write_conversion``, through this crawl's writer (for pipelines too)."""
-        if isinstance(self.writer, WarcWriter):
-            return self.writer.write_conversion(*args, **kwargs)
         return await self.writer.write_conversion(*args, **kwargs)
 
     def _captured(
@@ -157,9 +135,7 @@ class WarcCaptureMiddleware:
             self._count(f"citewatch/warc/revisits/{profile}")
         self._count("citewatch/warc/bytes", location.length)
 
-    def process_exception(
-        self, request: Request, exception: BaseException
-    ) -> Coroutine[Any, Any, None] | None:
+    async def process_exception(self, request: Request, exception: BaseException) -> None:
         """No response at all: a ``metadata`` record says what was tried and why it failed."""
         reason = failure_reason(Failure(exception))
         fields = [
@@ -167,19 +143,10 @@ class WarcCaptureMiddleware:
             ("error-detail", f"{type(exception).__name__}: {exception}"),
         ]
         self._count(f"citewatch/warc/errors/{reason}")
-        if isinstance(self.writer, WarcWriter):
-            self.writer.write_metadata(request.url, fields, date=request.meta.get(STARTED_KEY))
-            return None
-        return self._record_failure(request, fields)
-
-    async def _record_failure(self, request: Request, fields: list[tuple[str, str]]) -> None:
         await self.write_metadata(request.url, fields, date=request.meta.get(STARTED_KEY))
 
-    def close(self) -> Coroutine[Any, Any, None] | None:
-        if isinstance(self.writer, WarcWriter):
-            self.writer.close()
-            return None
-        return self.writer.close()  # after the records still being written
+    async def close(self) -> None:
+        await self.writer.close()  # after the records still being written
 
     def _count(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
