@@ -62,19 +62,6 @@ def page_row(conn: Connection, url: str) -> Any | None:
     return conn.execute(sa.select(pages).where(pages.c.url == url)).mappings().first()
 
 
-def latest_payload_digest(store: Store, url: str) -> str | None:
-    """The payload digest of the page's latest capture, to tell an unchanged recheck."""
-    query = (
-        sa.select(captures.c.payload_digest)
-        .join(pages, pages.c.id == captures.c.page_id)
-        .where(pages.c.url == url)
-        .order_by(captures.c.id.desc())
-        .limit(1)
-    )
-    with store.read() as conn:
-        return conn.execute(query).scalar_one_or_none()
-
-
 def latest_check(store: Store, url: str) -> tuple[str, str | None] | None:
     """The state and reason of the page's latest check, if it was ever checked."""
     query = (
