@@ -240,6 +240,7 @@ def run_rounds(
                 f"  run {round_number + 1} ({variant}): {measure.pages} pages in "
                 f"{measure.seconds:.2f} s = {measure.rate:.1f} pages/s, peak RSS "
                 f"{measure.rss_mib:.0f} MiB, CPU {measure.cpu:.1f} s, load {measure.load:.1f}"
+                + (f", tail {measure.notes['tail']} s" if "tail" in measure.notes else "")
                 + ("" if measure.ok else f"  [red]FAILED {measure.notes}[/]")
             )
             if args.save_to:
@@ -314,6 +315,9 @@ def crawl_measure(
     variant: str, child: Child, stats: dict[str, Any], load: float, ok: bool, notes: dict[str, Any]
 ) -> Measure:
     seconds, startup = crawl_phase(child, stats)
+    if stats["last"] is not None:
+        # From the last response the server sent to the exit: flushing, closing, reporting.
+        notes = {**notes, "tail": round(child.ended - stats["last"], 2)}
     return Measure(
         variant,
         stats["requests"],

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -412,16 +413,28 @@ def _tags(values: list[str]) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run a command, turn every expected failure into one ``Error:`` line."""
+    """Entry point: run a command, turn every expected failure into one ``Error:`` line.
+
+    Without ``argv``, the command is this process's own command line, which ends with it."""
+    ends_process = argv is None
     try:
         code = app(args=argv, prog_name="citewatch", standalone_mode=False)
     except ClickException as exc:
         output.error(exc.format_message())
-        sys.exit(exc.exit_code)
+        _exit(exc.exit_code, ends_process)
     except typer.Abort:
         output.error("aborted")
-        sys.exit(1)
+        _exit(1, ends_process)
     except CitewatchError as exc:
         output.error(str(exc))
-        sys.exit(2 if exc.user_error else 1)
-    sys.exit(code if isinstance(code, int) else 0)
+        _exit(2 if exc.user_error else 1, ends_process)
+    _exit(code if isinstance(code, int) else 0, ends_process)
+
+
+def _exit(code: int, ends_process: bool) -> NoReturn:
+    if ends_process:
+        # Every file and database a command opens is closed by now. Frozen, the objects it
+        # loaded are left out of the collections the interpreter runs as it shuts down: after a
+        # 1,050-page crawl they took 2-4 s here, as long as the crawl's last 100 pages.
+        gc.freeze()
+    sys.exit(code)
