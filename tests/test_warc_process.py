@@ -8,11 +8,16 @@ import os
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.checks import CapturedResponse
 from archive.revisits import LastResponse
 from archive.warcs import Exchange, HttpRequest, HttpResponse, OriginalCapture
+from crawler.middlewares.warc_capture import CAPTURES_KEY, WarcCaptureMiddleware, written_captures
 from crawler.warc_process import WarcWriterProcess
 
 START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
@@ -104,3 +109,32 @@ def test_the_crawl_writes_on_when_the_worker_dies(tmp_path: Path) -> None:
     responses = [uri for kind, uri in records(tmp_path) if kind == "response"]
     assert sorted(responses) == ["http://news.example.org/1", "http://news.example.org/2"]
     assert ("metadata", "http://news.example.org/2") in records(tmp_path)
+
+
+def test_a_response_goes_on_while_its_records_are_written(tmp_path: Path) -> None:
+    """The download's slot is not held for the write: the capture is a task until written."""
+
+    async def crawl() -> tuple[asyncio.Future[Any], list[CapturedResponse]]:
+        writer = WarcWriterProcess(tmp_path, max_size=10**9, compress_level=1, info={})
+        capture = WarcCaptureMiddleware(writer)
+        try:
+            request = Request("http://news.example.org/1")
+            capture.process_request(request)
+            response = HtmlResponse(request.url, body=b"<p>one</p>", request=request)
+            await capture.process_response(request, response)
+            pending = request.meta[CAPTURES_KEY][0]
+            assert not pending.done()  # the response went on before its record was written
+            return pending, await written_captures(request.meta[CAPTURES_KEY])
+        finally:
+            await capture.close()
+
+    pending, captures = asyncio.run(crawl())
+
+    assert isinstance(pending, asyncio.Future)
+    (written,) = captures
+    assert written.record_type == "response"
+    with (tmp_path / written.warc_file).open("rb") as stream:
+        stream.seek(written.warc_offset)
+        record = next(iter(ArchiveIterator(stream)))
+        assert record.rec_type == "response"
+        assert record.content_stream().read() == b"<p>one</p>"

@@ -35,6 +35,7 @@ from crawler import citations, probes
 from crawler.failures import failure_reason
 from crawler.items import PageResult
 from crawler.middlewares.conditional import KNOWN_KEY
+from crawler.middlewares.warc_capture import CAPTURES_KEY, written_captures
 from crawler.workers import preload, process_pool
 
 META_KEY = "citewatch"  # request.meta[META_KEY]: url, role, depth, max_depth
@@ -148,14 +149,14 @@ class CitationSpider(scrapy.Spider):
             url, callback=callback, errback=self.failed, meta=meta, dont_filter=role == "article"
         )
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         """A page whose own citations are not wanted: its result alone."""
-        yield self._result(response)
+        yield await self._result(response)
 
     async def parse_citing(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         """An article, or a source whose citations are followed: what it cites too."""
         info = response.meta[META_KEY]
-        result = self._result(response)
+        result = await self._result(response)
         cited_before: list[str] | None = response.meta.get(CITES_KEY)
         if cited_before is not None and _unchanged(result):
             # Not parsed again: the citations stored with the capture it repeats still hold.
@@ -176,8 +177,10 @@ class CitationSpider(scrapy.Spider):
                 yield request
         yield result
 
-    def _result(self, response: Response) -> PageResult:
+    async def _result(self, response: Response) -> PageResult:
+        """The page's result, once the records of its fetch are written."""
         info = response.meta[META_KEY]
+        captures = await written_captures(response.meta.get(CAPTURES_KEY, []))
         return PageResult(
             url=info["url"],
             role=info["role"],
@@ -186,7 +189,7 @@ class CitationSpider(scrapy.Spider):
             final_url=response.url,
             http_status=_status(response),
             mime=mime_type(response.headers.get(b"Content-Type")),
-            captures=list(response.meta.get("citewatch_captures", [])),
+            captures=captures,
             body=response.body,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
             headers=_header_values(response),
@@ -268,16 +271,17 @@ class CitationSpider(scrapy.Spider):
         site = failure.request.meta[probes.PROBE_KEY]  # type: ignore[attr-defined]
         yield from self.probes.answered(site, None)
 
-    def failed(self, failure: Failure) -> Iterator[PageResult]:
+    async def failed(self, failure: Failure) -> AsyncIterator[PageResult]:
         request = failure.request  # type: ignore[attr-defined]
         info = request.meta[META_KEY]
+        captures = await written_captures(request.meta.get(CAPTURES_KEY, []))  # earlier hops
         yield PageResult(
             url=info["url"],
             role=info["role"],
             depth=info["depth"],
             fetched_at=utcnow(),
             failure=failure_reason(failure),
-            captures=list(request.meta.get("citewatch_captures", [])),
+            captures=captures,
         )
 
 
