@@ -157,14 +157,18 @@ def _big_page(head: str, charset: str | None = "utf-8") -> HtmlResponse:
     """A page far longer than the head the meta-refresh middleware reads, accented throughout."""
     body = f"<html><head>{head}</head><body>{'<p>Café crème, déjà vu.</p>' * 4000}</body></html>"
     headers = {"Content-Type": f"text/html; charset={charset}" if charset else "text/html"}
-    return HtmlResponse("http://news.example.org/old", body=body.encode(), headers=headers)
+    encoded = body.encode(charset or "utf-8")
+    return HtmlResponse("http://news.example.org/old", body=encoded, headers=headers)
 
 
-@pytest.mark.parametrize("charset", ["utf-8", None])
-def test_meta_refresh_in_the_head_of_a_big_page_redirects(charset: str | None) -> None:
+@pytest.mark.parametrize(
+    ("charset", "equiv"),
+    [("utf-8", "refresh"), (None, "Refresh"), ("utf-16", "REFRESH"), ("utf-16-be", "refresh")],
+)
+def test_meta_refresh_in_the_head_of_a_big_page_redirects(charset: str | None, equiv: str) -> None:
     middleware = HeadMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict=SETTINGS))
     request = Request("http://news.example.org/old")
-    refresh = '<meta http-equiv="refresh" content="0; url=/new">'
+    refresh = f'<meta http-equiv="{equiv}" content="0; url=/new">'
     response = _big_page(refresh, charset)
     assert len(response.body) > 5 * HEAD_BYTES
 
@@ -181,6 +185,7 @@ def test_big_page_without_meta_refresh_goes_on_unchanged() -> None:
     response = _big_page("<title>No refresh</title>")
     assert middleware.process_response(Request(response.url), response) is response
     assert response._cached_ubody is None  # the page itself was never decoded
+    assert response._cached_benc is None  # nor its encoding looked for
 
 
 def test_the_crawl_uses_the_head_reading_meta_refresh_middleware() -> None:
