@@ -22,6 +22,7 @@ from archive import health
 from archive.diff import diff
 from archive.schema import captures
 from archive.text import ExtractedText, text_digest
+from archive.versions import stored_text_key
 
 
 @dataclass(frozen=True)
@@ -187,17 +188,13 @@ def _capture(conn: Connection, capture_id: int | None) -> Any:
     row = conn.execute(_CAPTURE, {"capture_id": capture_id}).mappings().first()
     if row is None or row["text"] is not None or row["text_digest"] is None:
         return row
-    same = (
-        captures.c.payload_digest == row["payload_digest"]
-        if row["payload_digest"] is not None
-        else captures.c.text_digest == row["text_digest"]
-    )
+    column, value = stored_text_key(row["payload_digest"], row["text_digest"])
     stored = conn.execute(
         sa.select(captures.c.text)
         .where(
             captures.c.page_id == row["page_id"],
             captures.c.id < row["id"],
-            same,
+            captures.c[column] == value,
             captures.c.text.is_not(None),
         )
         .order_by(captures.c.id.desc())

@@ -165,15 +165,20 @@ def _version(row: Any) -> Version:
     )
 
 
+def stored_text_key(payload_digest: str | None, text_digest: str | None) -> tuple[str, str | None]:
+    """Where the text of a capture that stores only its digest is: in the latest earlier capture
+    of the same page that stores text and has this ``(column, value)``. A capture that repeats
+    an earlier payload is stored so (``archive.assessment.CaptureText.repeated``); one with no
+    payload digest goes by its text's digest."""
+    if payload_digest is not None:
+        return "payload_digest", payload_digest
+    return "text_digest", text_digest
+
+
 def _with_stored_text(version: Version, earlier: list[Version]) -> Version:
-    # A response whose payload an earlier one already had stores only the text's digest.
+    column, value = stored_text_key(version.payload_digest, version.text_digest)
     for original in reversed(earlier):
-        same = (
-            original.payload_digest == version.payload_digest
-            if version.payload_digest is not None
-            else original.text_digest == version.text_digest
-        )
-        if original.text is not None and same:
+        if original.text is not None and getattr(original, column) == value:
             return Version(**{**version.__dict__, "text": original.text})
     return version
 

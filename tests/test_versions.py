@@ -1,13 +1,19 @@
-"""Picking an archived version by index or capture time, and the baseline rule."""
+"""Picking an archived version by index or capture time, the baseline rule, and where a
+repeated payload's text is."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from archive.assessment import _capture
 from archive.errors import VersionNotFound
-from archive.versions import Version, baseline, pick
+from archive.schema import captures, checks, pages
+from archive.store import Store
+from archive.versions import Version, baseline, list_versions, pick
 
 URL = "https://news.example.com/sources/report.html"
 
@@ -96,3 +102,42 @@ def test_baseline_is_the_recorded_one_else_the_first_success() -> None:
     assert baseline({"baseline_capture_id": 3}, VERSIONS).capture_id == 3  # type: ignore[union-attr]
     assert baseline({"baseline_capture_id": None}, VERSIONS).capture_id == 2  # type: ignore[union-attr]
     assert baseline({"baseline_capture_id": None}, VERSIONS[:1]) is None
+
+
+def test_a_repeated_payload_takes_its_text_from_the_same_payload_earlier(tmp_path: Path) -> None:
+    """A capture that repeats an earlier payload stores only the text's digest. Listing versions
+    (in memory) and judging a check (in SQL) find its text in the same earlier capture: the
+    latest one with that payload, not the latest one with any text."""
+    store = Store.open(f"sqlite:///{tmp_path / 'citewatch.db'}")
+    when = datetime(2026, 11, 25, tzinfo=UTC)
+    kept = [("sha1:A", "one"), ("sha1:B", "two"), ("sha1:A", None)]  # A, then B, then A again
+    with store.write() as conn:
+        page_id = conn.execute(
+            sa.insert(pages).values(url="http://news.example.org/a", first_seen=when)
+        ).inserted_primary_key[0]
+        for n, (payload, text) in enumerate(kept):
+            at = when.replace(hour=n)
+            capture = {
+                "page_id": page_id,
+                "url": "http://news.example.org/a",
+                "record_type": "response",
+                "fetched_at": at,
+                "http_status": 200,
+                "payload_digest": payload,
+                "text": text,
+                "text_digest": f"text:{payload}",
+                "warc_file": "a.warc.gz",
+                "warc_offset": n * 100,
+                "warc_length": 100,
+                "warc_record_id": f"<urn:uuid:{n}>",
+            }
+            capture_id = conn.execute(sa.insert(captures).values(capture)).inserted_primary_key[0]
+            check = {"page_id": page_id, "checked_at": at, "state": "ok", "capture_id": capture_id}
+            conn.execute(sa.insert(checks).values(check))
+    with store.read() as conn:
+        versions = list_versions(conn, page_id)
+        judged = _capture(conn, capture_id)
+    store.close()
+
+    assert [version.text for version in versions] == ["one", "two", "one"]
+    assert judged["text"] == "one"
