@@ -180,12 +180,13 @@ class CitationSpider(scrapy.Spider):
     async def _result(self, response: Response) -> PageResult:
         """The page's result, once the records of its fetch are written."""
         info = response.meta[META_KEY]
+        fetched_at = utcnow()  # when the answer came, not when its records were written
         captures = await written_captures(response.meta.get(CAPTURES_KEY, []))
         return PageResult(
             url=info["url"],
             role=info["role"],
             depth=info["depth"],
-            fetched_at=utcnow(),
+            fetched_at=fetched_at,
             final_url=response.url,
             http_status=_status(response),
             mime=mime_type(response.headers.get(b"Content-Type")),
@@ -274,12 +275,13 @@ class CitationSpider(scrapy.Spider):
     async def failed(self, failure: Failure) -> AsyncIterator[PageResult]:
         request = failure.request  # type: ignore[attr-defined]
         info = request.meta[META_KEY]
+        failed_at = utcnow()
         captures = await written_captures(request.meta.get(CAPTURES_KEY, []))  # earlier hops
         yield PageResult(
             url=info["url"],
             role=info["role"],
             depth=info["depth"],
-            fetched_at=utcnow(),
+            fetched_at=failed_at,
             failure=failure_reason(failure),
             captures=captures,
         )
