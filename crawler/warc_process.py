@@ -52,8 +52,14 @@ class WarcWriterProcess:
     async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
         return await self.worker.call(warc_worker.write, "write_conversion", *args, **kwargs)
 
+    def start(self) -> None:
+        """Start the worker now, so that it is ready when the first response comes."""
+        self.worker.start()
+
     async def close(self) -> None:
         """Finish the current file, after every write asked for."""
+        if not self.worker.started:
+            return  # nothing was written: no worker, no file
         await self.worker.call(warc_worker.close_writer)
         await self.worker.close()
 
@@ -74,6 +80,9 @@ class InlineWarcWriter:
 
     async def write_conversion(self, *args: Any, **kwargs: Any) -> CaptureLocation:
         return self.writer.write_conversion(*args, **kwargs)
+
+    def start(self) -> None:
+        pass  # nothing to start: the writer is here
 
     async def close(self) -> None:
         self.writer.close()

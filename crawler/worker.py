@@ -59,6 +59,20 @@ class Worker:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def started(self) -> bool:
+        """Whether the worker was started (it may since have died and handed over to us)."""
+        return self._started is not None or self._here
+
+    def start(self) -> None:
+        """Start the worker now, without waiting for it: its imports and set-up then overlap
+        whatever the caller does before its first call. Call from the event loop's thread."""
+        if not self.started:
+            self._started = asyncio.ensure_future(self._spawn())
+            # If it fails, the first call awaits the same start and gets its error, as when
+            # that call starts the worker itself.
+            self._started.add_done_callback(_ignore_failure)
+
     async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)``, in the worker (started on the first call)."""
         if not self._here:
@@ -139,3 +153,8 @@ class Worker:
         if self._on_death is not None:
             self._on_death()
         self._setup(*self._setup_args)
+
+
+def _ignore_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # marks it retrieved: the caller that awaits the task raises it

@@ -50,6 +50,7 @@ from archive.warcs import (
     mime_type,
     recover_open_files,
 )
+from crawler import signals as citewatch_signals
 from crawler.download_handler import REASON_KEY
 from crawler.failures import failure_reason
 from crawler.middlewares.conditional import LAST_RESPONSE_KEY, revalidated
@@ -90,7 +91,13 @@ class WarcCaptureMiddleware:
             writer = WarcWriter(directory, **options)  # type: ignore[arg-type]
         middleware = cls(writer, crawler)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.start_writer, signal=citewatch_signals.fetching_started)
         return middleware
+
+    def start_writer(self) -> None:
+        """The crawl's first request: start the writer, which a crawl with nothing to fetch
+        never needs, so that it is ready by the first response."""
+        self.writer.start()
 
     def process_request(self, request: Request) -> None:
         request.meta[STARTED_KEY] = utcnow()  # WARC-Date of this hop's request and response

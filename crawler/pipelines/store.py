@@ -28,6 +28,7 @@ from archive import checks, store_worker
 from archive.assessment import ChangePolicy
 from archive.health import DeadRules
 from archive.times import utcnow
+from crawler import signals as citewatch_signals
 from crawler.items import PageResult
 from crawler.worker import Worker
 
@@ -69,7 +70,13 @@ class StorePipeline:
             raise NotConfigured("CITEWATCH_DATABASE_URL is not set")
         pipeline = cls(url, crawler, policy=_policy(crawler.settings))
         crawler.signals.connect(pipeline.close, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.start_writer, signal=citewatch_signals.fetching_started)
         return pipeline
+
+    def start_writer(self) -> None:
+        """The crawl's first request: start the writer (its imports take a while) so that it
+        is ready by the first batch; a crawl with nothing to fetch never starts it."""
+        self.writer.start()
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult):
@@ -157,8 +164,9 @@ class StorePipeline:
                 rescheduled = self._in_writer(store_worker.reschedule, self.articles, utcnow())
                 await maybe_deferred_to_future(rescheduled)
         finally:
-            await self.writer.call(store_worker.close_store)
-            await self.writer.close()
+            if self.writer.started:  # else nothing was fetched, and there is nothing to close
+                await self.writer.call(store_worker.close_store)
+                await self.writer.close()
 
 
 def _reactor() -> Any:

@@ -32,6 +32,7 @@ from archive.times import utcnow
 from archive.urls import normalize
 from archive.warcs import mime_type
 from crawler import citations, probes
+from crawler import signals as citewatch_signals
 from crawler.failures import failure_reason
 from crawler.items import PageResult
 from crawler.middlewares.conditional import KNOWN_KEY
@@ -79,6 +80,11 @@ class CitationSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Before the pipelines and middlewares open the database and WARC directory in it.
         datadir.DataDir(Path(crawler.settings["CITEWATCH_DATA"])).create()
+        if not spider.check_urls and _asyncio_reactor(crawler.settings):
+            spider.finder_processes = crawler.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
+            # Every article is parsed, and none of its sources is asked for until it is: the
+            # finder's imports, done while Scrapy starts, are not waited for by the first one.
+            spider._start_finder()
         return spider
 
     def closed(self, reason: str) -> None:
@@ -94,14 +100,13 @@ class CitationSpider(scrapy.Spider):
         self.store = Store.open(self.settings["CITEWATCH_DATABASE_URL"])
         if self.check_urls:  # a live check: these pages alone, nothing they cite
             known = await self._last_captures(self.check_urls)
+            self._fetching_started()
             for url in self.check_urls:
                 yield self.page_request(url, "source", 0, 0, known[url])
             return
         # Soft-404 probes compare texts: only when text is extracted.
         if self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
             self.probes = probes.SiteProbes()
-        if is_asyncio_available():
-            self.finder_processes = self.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
         due = watchlist.due_watches(
             self.store,
             utcnow(),
@@ -109,14 +114,20 @@ class CitationSpider(scrapy.Spider):
             include_all=self.include_all,
             batch=START_BATCH,
         )
-        for batch in _batches(due, START_BATCH):
+        for number, batch in enumerate(_batches(due, START_BATCH)):
             urls = [watch.url for watch in batch]
             known = await self._last_captures(urls)
             cites = await self._off_reactor(cited_urls, urls)
+            if number == 0:
+                self._fetching_started()
             for watch in batch:
                 yield self.page_request(
                     watch.url, "article", 0, watch.depth, known[watch.url], cites.get(watch.url)
                 )
+
+    def _fetching_started(self) -> None:
+        """Tell the components the crawl has something to fetch (``crawler.signals``)."""
+        self.crawler.signals.send_catch_log(signal=citewatch_signals.fetching_started)
 
     def page_request(
         self,
@@ -156,13 +167,30 @@ class CitationSpider(scrapy.Spider):
     async def parse_citing(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         """An article, or a source whose citations are followed: what it cites too."""
         info = response.meta[META_KEY]
-        result = await self._result(response)
         cited_before: list[str] | None = response.meta.get(CITES_KEY)
+        html = (
+            response.text
+            if isinstance(response, TextResponse) and 200 <= response.status < 300
+            else None
+        )
+        # Found while the page's records are written, unless an unchanged page's citations are
+        # known: its sources then need not wait for the WARC writer.
+        finding = (
+            asyncio.ensure_future(self._find(html, response.url))
+            if html is not None and cited_before is None
+            else None
+        )
+        try:
+            result = await self._result(response)
+        except BaseException:
+            if finding is not None:
+                finding.cancel()
+            raise
         if cited_before is not None and _unchanged(result):
             # Not parsed again: the citations stored with the capture it repeats still hold.
             urls = cited_before
-        elif isinstance(response, TextResponse) and 200 <= response.status < 300:
-            result.citations = await self._find(response.text, response.url)
+        elif html is not None:
+            result.citations = await (finding or self._find(html, response.url))
             urls = _citation_urls(result.citations)
         else:
             urls = []
@@ -203,13 +231,8 @@ class CitationSpider(scrapy.Spider):
     async def _in_finder(self, function: Callable[..., _T], *args: Any) -> _T:
         """``function(*args)`` in the finder's worker process, or here when there is none."""
         if self.finder is None and self.finder_processes > 0:
-            if self.finder_starting is None:
-                # Started off the reactor's thread: the fork server's imports take seconds,
-                # and the crawl fetches meanwhile.
-                starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
-                text = self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True)
-                self.finder_starting = starter.submit(_finder, self.finder_processes, text)
-                starter.shutdown(wait=False)
+            self._start_finder()
+            assert self.finder_starting is not None
             self.finder = await asyncio.wrap_future(self.finder_starting)
         if self.finder is not None:
             try:
@@ -218,6 +241,15 @@ class CitationSpider(scrapy.Spider):
                 self.logger.warning("the finder process died; working in-process")
                 self.finder, self.finder_processes = None, 0
         return function(*args)
+
+    def _start_finder(self) -> None:
+        """Start the finder's processes, off the reactor's thread: the fork server's imports
+        take a while, and the crawl goes on meanwhile."""
+        if self.finder_starting is None:
+            starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
+            text = self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True)
+            self.finder_starting = starter.submit(_finder, self.finder_processes, text)
+            starter.shutdown(wait=False)
 
     async def _last_captures(self, urls: list[str]) -> dict[str, dict[str, LastResponse]]:
         """The last captures of a batch of pages."""
@@ -285,6 +317,12 @@ class CitationSpider(scrapy.Spider):
             failure=failure_reason(failure),
             captures=captures,
         )
+
+
+def _asyncio_reactor(settings: Any) -> bool:
+    """Whether the crawl will run on the asyncio reactor (not installed yet when the spider is
+    made), which the finder's futures are awaited on."""
+    return bool(settings.get("TWISTED_REACTOR", "").endswith(".AsyncioSelectorReactor"))
 
 
 def _finder(processes: int, text: bool) -> Executor:
