@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -167,48 +168,51 @@ class CitationSpider(scrapy.Spider):
     async def parse_citing(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         """An article, or a source whose citations are followed: what it cites too."""
         info = response.meta[META_KEY]
+        fetched_at = utcnow()
         cited_before: list[str] | None = response.meta.get(CITES_KEY)
         html = (
             response.text
             if isinstance(response, TextResponse) and 200 <= response.status < 300
             else None
         )
-        # Found while the page's records are written, unless an unchanged page's citations are
-        # known: its sources then need not wait for the WARC writer.
-        finding = (
-            asyncio.ensure_future(self._find(html, response.url))
-            if html is not None and cited_before is None
-            else None
-        )
-        try:
-            result = await self._result(response)
-        except BaseException:
-            if finding is not None:
-                finding.cancel()
-            raise
-        if cited_before is not None and _unchanged(result):
-            # Not parsed again: the citations stored with the capture it repeats still hold.
-            urls = cited_before
-        elif html is not None:
-            result.citations = await (finding or self._find(html, response.url))
-            urls = _citation_urls(result.citations)
-        else:
-            urls = []
-        if urls and info["depth"] < info["max_depth"]:
-            known = await self._last_captures(urls)
-            cites = (
-                await self._off_reactor(cited_urls, urls)
-                if info["depth"] + 1 < info["max_depth"]
-                else {}
-            )
-            for request in self._follow(urls, known, cites, info):
+        found: list[citations.Citation] | None = None
+        if html is not None and cited_before is None:
+            # Parsed at once: its sources are asked for while its own records are written.
+            found = await self._find(html, response.url)
+            for request in await self._citing(_citation_urls(found), info):
                 yield request
+        result = await self._result(response, fetched_at)
+        if found is None:
+            if cited_before is not None and _unchanged(result):
+                # Not parsed again: the citations stored with the capture it repeats still hold.
+                urls = cited_before
+            elif html is not None:  # known citations, but the page changed: parsed again
+                found = await self._find(html, response.url)
+                urls = _citation_urls(found)
+            else:
+                urls = []
+            for request in await self._citing(urls, info):
+                yield request
+        result.citations = found
         yield result
 
-    async def _result(self, response: Response) -> PageResult:
-        """The page's result, once the records of its fetch are written."""
+    async def _citing(self, urls: list[str], info: dict[str, Any]) -> list[Any]:
+        """The requests for what a page cites, unless the crawl goes no deeper."""
+        if not urls or info["depth"] >= info["max_depth"]:
+            return []
+        known = await self._last_captures(urls)
+        cites = (
+            await self._off_reactor(cited_urls, urls)
+            if info["depth"] + 1 < info["max_depth"]
+            else {}
+        )
+        return list(self._follow(urls, known, cites, info))
+
+    async def _result(self, response: Response, fetched_at: datetime | None = None) -> PageResult:
+        """The page's result, once the records of its fetch are written; ``fetched_at``: when
+        the answer came (now, by default), not when its records were written."""
         info = response.meta[META_KEY]
-        fetched_at = utcnow()  # when the answer came, not when its records were written
+        fetched_at = fetched_at or utcnow()
         captures = await written_captures(response.meta.get(CAPTURES_KEY, []))
         return PageResult(
             url=info["url"],
