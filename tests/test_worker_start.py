@@ -110,3 +110,18 @@ def test_the_spider_says_it_will_fetch_before_its_first_request(tmp_path: Path) 
 
     assert request is not None and request.url == "http://news.example.org/story.html"
     assert told_before == ["fetching"]
+
+
+def test_the_finder_starts_with_the_spider_unless_finding_runs_in_the_crawl(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    DataDir(data).create()
+    started = {}
+    for processes in (1, 0):
+        settings = {**crawl_settings(data), "CITEWATCH_FIND_PROCESSES": processes}
+        spider = CitationSpider.from_crawler(get_crawler(CitationSpider, settings_dict=settings))
+        started[processes] = spider.finder_starting is not None
+        spider.closed("finished")
+
+    assert started == {1: True, 0: False}

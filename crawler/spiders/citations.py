@@ -83,6 +83,7 @@ class CitationSpider(scrapy.Spider):
         datadir.DataDir(Path(crawler.settings["CITEWATCH_DATA"])).create()
         if not spider.check_urls and _asyncio_reactor(crawler.settings):
             spider.finder_processes = crawler.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
+        if spider.finder_processes > 0:
             # Every article is parsed, and none of its sources is asked for until it is: the
             # finder's imports, done while Scrapy starts, are not waited for by the first one.
             spider._start_finder()
