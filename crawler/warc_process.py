@@ -60,8 +60,10 @@ class WarcWriterProcess:
         """Finish the current file, after every write asked for."""
         if not self.worker.started:
             return  # nothing was written: no worker, no file
-        await self.worker.call(warc_worker.close_writer)
-        await self.worker.close()
+        try:
+            await self.worker.call(warc_worker.close_writer)
+        finally:
+            await self.worker.close()
 
 
 class InlineWarcWriter:

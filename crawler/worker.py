@@ -66,7 +66,12 @@ class Worker:
 
     def start(self) -> None:
         """Start the worker now, without waiting for it: its imports and set-up then overlap
-        whatever the caller does before its first call. Call from the event loop's thread."""
+        whatever the caller does before its first call. Call from the event loop's thread;
+        without a running loop, the first call starts it."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
         if not self.started:
             self._started = asyncio.ensure_future(self._spawn())
             # If it fails, the first call awaits the same start and gets its error, as when

@@ -19,7 +19,8 @@ from crawler.settings import from_config
 from crawler.signals import fetching_started
 from crawler.spiders.citations import CitationSpider
 from crawler.warc_process import WarcWriterProcess
-from tests.crawling import citewatch
+from tests.crawling import TEST_CONFIG, citewatch
+from tests.fakeweb import Site
 
 
 def crawl_settings(data: Path) -> dict[str, Any]:
@@ -112,16 +113,34 @@ def test_the_spider_says_it_will_fetch_before_its_first_request(tmp_path: Path) 
     assert told_before == ["fetching"]
 
 
-def test_the_finder_starts_with_the_spider_unless_finding_runs_in_the_crawl(
-    tmp_path: Path,
+def test_the_finder_starts_with_the_first_articles_not_parsed_before(
+    tmp_path: Path, site: Site
 ) -> None:
+    site.set("/story.html", '<html><body><article><p>See <a href="/a.html">this</a>.</p></article>'
+             "</body></html>")  # fmt: skip
+    site.set("/a.html", "<html><body><p>A source.</p></body></html>")
     data = tmp_path / "data"
     DataDir(data).create()
-    started = {}
-    for processes in (1, 0):
-        settings = {**crawl_settings(data), "CITEWATCH_FIND_PROCESSES": processes}
-        spider = CitationSpider.from_crawler(get_crawler(CitationSpider, settings_dict=settings))
-        started[processes] = spider.finder_starting is not None
-        spider.closed("finished")
+    (data / "citewatch.toml").write_text(TEST_CONFIG)
+    assert citewatch(data, "add", site.url("/story.html")).code == 0
 
-    assert started == {1: True, 0: False}
+    def finder_started(**settings: Any) -> bool:
+        async def first_request() -> bool:
+            crawler = get_crawler(
+                CitationSpider, settings_dict={**crawl_settings(data), **settings}
+            )
+            spider = CitationSpider.from_crawler(crawler, select="all")
+            try:
+                async for _ in spider.start():
+                    return spider.finder_starting is not None
+                raise AssertionError("no request")
+            finally:
+                spider.closed("finished")
+
+        return asyncio.run(first_request())
+
+    assert finder_started()  # the article was never parsed: its finder starts with the crawl
+    assert not finder_started(CITEWATCH_FIND_PROCESSES=0)  # finding runs in the crawl itself
+    assert citewatch(data, "crawl").code == 0
+    # What it cites is known now: it is parsed again, and the finder started, only if it changed.
+    assert not finder_started()

@@ -165,8 +165,10 @@ class StorePipeline:
                 await maybe_deferred_to_future(rescheduled)
         finally:
             if self.writer.started:  # else nothing was fetched, and there is nothing to close
-                await self.writer.call(store_worker.close_store)
-                await self.writer.close()
+                try:
+                    await self.writer.call(store_worker.close_store)
+                finally:
+                    await self.writer.close()
 
 
 def _reactor() -> Any:

@@ -11,6 +11,7 @@ own time in a crawl, and the reactor fetches meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -69,8 +70,9 @@ class CitationSpider(scrapy.Spider):
         self.include_all = select == "all"
         self.check_urls = [normalize(url) for url in _url_list(check)]
         self.probes: probes.SiteProbes | None = None
-        # Where find() and probe texts run, started on first use: a recheck that finds every
-        # page unchanged parses nothing and never pays for it. None: in the reactor thread.
+        # Where find() and probe texts run: started with the spider when its first articles
+        # were never parsed, else on first use, so a recheck that finds every page unchanged
+        # parses nothing and never pays for it.
         self.finder_processes = 0
         self.finder_starting: Future[Executor] | None = None
         self.finder: Executor | None = None
@@ -83,23 +85,43 @@ class CitationSpider(scrapy.Spider):
         datadir.DataDir(Path(crawler.settings["CITEWATCH_DATA"])).create()
         if not spider.check_urls and _asyncio_reactor(crawler.settings):
             spider.finder_processes = crawler.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
-        if spider.finder_processes > 0:
-            # Every article is parsed, and none of its sources is asked for until it is: the
-            # finder's imports, done while Scrapy starts, are not waited for by the first one.
-            spider._start_finder()
+            spider.store = Store.open(crawler.settings["CITEWATCH_DATABASE_URL"])
+            if spider._first_articles_need_parsing():
+                # Their sources wait for it: the finder's imports overlap Scrapy's start-up.
+                spider._start_finder()
         return spider
+
+    def _first_articles_need_parsing(self) -> bool:
+        """Whether an article of the crawl's first batch has no citations known from a last
+        parse (``start`` reads the same batch again, a few milliseconds)."""
+        assert self.store is not None
+        first = next(_batches(self._due_watches(), START_BATCH), [])
+        known = cited_urls(self.store, [watch.url for watch in first])
+        return any(not known.get(watch.url) for watch in first)
+
+    def _due_watches(self) -> Iterator[watchlist.DueWatch]:
+        assert self.store is not None
+        return watchlist.due_watches(
+            self.store,
+            utcnow(),
+            urls=self.only_urls or None,
+            include_all=self.include_all,
+            batch=START_BATCH,
+        )
 
     def closed(self, reason: str) -> None:
         if self.finder is None and self.finder_processes and self.finder_starting is not None:
             # Still starting: shut it down too, or its worker outlives the crawl.
-            self.finder = self.finder_starting.result()  # it takes seconds at most
+            with contextlib.suppress(Exception):  # one that failed to start left nothing
+                self.finder = self.finder_starting.result()  # it takes seconds at most
         if self.finder is not None:
             self.finder.shutdown(wait=False, cancel_futures=True)
         if self.store is not None:
             self.store.close()
 
     async def start(self) -> AsyncIterator[Any]:
-        self.store = Store.open(self.settings["CITEWATCH_DATABASE_URL"])
+        if self.store is None:
+            self.store = Store.open(self.settings["CITEWATCH_DATABASE_URL"])
         if self.check_urls:  # a live check: these pages alone, nothing they cite
             known = await self._last_captures(self.check_urls)
             self._fetching_started()
@@ -109,14 +131,7 @@ class CitationSpider(scrapy.Spider):
         # Soft-404 probes compare texts: only when text is extracted.
         if self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True):
             self.probes = probes.SiteProbes()
-        due = watchlist.due_watches(
-            self.store,
-            utcnow(),
-            urls=self.only_urls or None,
-            include_all=self.include_all,
-            batch=START_BATCH,
-        )
-        for number, batch in enumerate(_batches(due, START_BATCH)):
+        for number, batch in enumerate(_batches(self._due_watches(), START_BATCH)):
             urls = [watch.url for watch in batch]
             known = await self._last_captures(urls)
             cites = await self._off_reactor(cited_urls, urls)
@@ -238,7 +253,12 @@ class CitationSpider(scrapy.Spider):
         if self.finder is None and self.finder_processes > 0:
             self._start_finder()
             assert self.finder_starting is not None
-            self.finder = await asyncio.wrap_future(self.finder_starting)
+            try:
+                self.finder = await asyncio.wrap_future(self.finder_starting)
+            except Exception as error:  # e.g. no process could start: carry on here
+                if self.finder_processes:
+                    self.logger.warning("the finder did not start (%s); working in-process", error)
+                self.finder_processes = 0
         if self.finder is not None:
             try:
                 return await asyncio.wrap_future(self.finder.submit(function, *args))
@@ -250,7 +270,7 @@ class CitationSpider(scrapy.Spider):
     def _start_finder(self) -> None:
         """Start the finder's processes, off the reactor's thread: the fork server's imports
         take a while, and the crawl goes on meanwhile."""
-        if self.finder_starting is None:
+        if self.finder_starting is None and self.finder_processes > 0:
             starter = ThreadPoolExecutor(1, thread_name_prefix="citewatch-start-finder")
             text = self.settings.getbool("CITEWATCH_TEXT_EXTRACT", True)
             self.finder_starting = starter.submit(_finder, self.finder_processes, text)
