@@ -52,6 +52,7 @@ class Worker:
         self._started: asyncio.Future[None] | None = None
         self._process: asyncio.subprocess.Process | None = None
         self._waiting: deque[asyncio.Future[Any]] = deque()  # answers due, oldest first
+        self._unsent: deque[bytes] = deque()  # calls made while the process was starting
         self._reader: asyncio.Task[None] | None = None
         self._here = False  # True once the worker is gone
 
@@ -73,16 +74,12 @@ class Worker:
         except RuntimeError:
             return
         if not self.started:
-            self._started = asyncio.ensure_future(self._spawn())
-            # If it fails, the first call awaits the same start and gets its error, as when
-            # that call starts the worker itself.
-            self._started.add_done_callback(_ignore_failure)
+            self._begin()
 
     async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)``, in the worker (started on the first call)."""
         if not self._here:
             try:
-                await self._start()
                 return await self._send(function, args, kwargs)
             except WorkerGone:
                 self._take_over()
@@ -90,6 +87,9 @@ class Worker:
 
     async def close(self) -> None:
         """Let the worker finish what it was asked, then end it."""
+        if self._started is not None:
+            with contextlib.suppress(Exception):  # a start that failed left nothing to end
+                await self._started
         if self._process is None or self._here:
             return
         assert self._process.stdin is not None
@@ -98,40 +98,65 @@ class Worker:
         if self._reader is not None:
             await self._reader
 
-    async def _start(self) -> None:
-        if self._started is None:
-            self._started = asyncio.ensure_future(self._spawn())
-        await self._started
+    def _begin(self) -> None:
+        """The set-up call, first in line, and the process started in the background."""
+        set_up = asyncio.get_running_loop().create_future()
+        self._waiting.append(set_up)
+        self._unsent.append(_message(self._setup, self._setup_args, {}))
+        self._started = asyncio.ensure_future(self._spawn(set_up))
+        # If it fails, the first call awaits the same start and gets its error.
+        self._started.add_done_callback(_ignore_failure)
 
-    async def _spawn(self) -> None:
+    async def _spawn(self, set_up: asyncio.Future[Any]) -> None:
         environment = dict(os.environ)
         project = str(Path(__file__).resolve().parent.parent)
         environment["PYTHONPATH"] = os.pathsep.join(
             filter(None, [project, environment.get("PYTHONPATH")])
         )
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "crawler.worker_main",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=environment,
-        )  # fmt: skip
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "crawler.worker_main",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=environment,
+            )  # fmt: skip
+        except OSError as error:  # no process to be had: the work is done here instead
+            raise WorkerGone from error
         assert self._process.stdin is not None
         pipe = self._process.stdin.get_extra_info("pipe")
         with contextlib.suppress(OSError, AttributeError):
             fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, _PIPE_SIZE)
         self._reader = asyncio.ensure_future(self._read_answers())
-        await self._send(self._setup, self._setup_args, {})
+        # The calls made while it started, in the order they were made, the set-up first.
+        while self._unsent:
+            self._process.stdin.write(self._unsent.popleft())
+        ok, value = await set_up
+        if not ok:
+            raise value
 
     async def _send(self, function: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-        assert self._process is not None and self._process.stdin is not None
+        if self._started is None:
+            self._begin()
         if self._reader is not None and self._reader.done():
             raise WorkerGone
-        message = pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        # Queued or written before the first await: the worker takes calls in the order made.
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append(answer)
-        self._process.stdin.write(HEADER.pack(len(message)) + message)
+        message = _message(function, args, kwargs)
+        if self._process is not None and not self._unsent:
+            assert self._process.stdin is not None
+            self._process.stdin.write(message)
+        else:
+            self._unsent.append(message)
+        assert self._started is not None
         try:
+            await self._started
+            assert self._process is not None and self._process.stdin is not None
             await self._process.stdin.drain()
         except (ConnectionError, BrokenPipeError) as error:
+            answer.cancel()
             raise WorkerGone from error
+        except BaseException:
+            answer.cancel()  # not waited for: its answer, if any, is dropped
+            raise
         ok, value = await answer
         if not ok:
             raise value
@@ -144,11 +169,15 @@ class Worker:
             while True:
                 (size,) = HEADER.unpack(await stdout.readexactly(HEADER.size))
                 answer = pickle.loads(await stdout.readexactly(size))  # noqa: S301 (our own child)
-                self._waiting.popleft().set_result(answer)
+                waiting = self._waiting.popleft()
+                if not waiting.done():  # a caller that gave up has cancelled it
+                    waiting.set_result(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the worker ended: on close, or it died
         while self._waiting:
-            self._waiting.popleft().set_exception(WorkerGone())
+            waiting = self._waiting.popleft()
+            if not waiting.done():
+                waiting.set_exception(WorkerGone())
 
     def _take_over(self) -> None:
         if self._here:
@@ -158,6 +187,12 @@ class Worker:
         if self._on_death is not None:
             self._on_death()
         self._setup(*self._setup_args)
+
+
+def _message(function: Callable[..., Any], args: Any, kwargs: Any) -> bytes:
+    """A call as the worker reads it: its length, then its pickle."""
+    data = pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
 
 
 def _ignore_failure(task: asyncio.Future[None]) -> None:

@@ -4,6 +4,7 @@ overlaps the first downloads, and a crawl with nothing to fetch starts none of t
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from crawler.settings import from_config
 from crawler.signals import fetching_started
 from crawler.spiders.citations import CitationSpider
 from crawler.warc_process import WarcWriterProcess
+from crawler.worker import Worker
 from tests.crawling import TEST_CONFIG, citewatch
 from tests.fakeweb import Site
+from tests.worker_calls import remember
 
 
 def crawl_settings(data: Path) -> dict[str, Any]:
@@ -144,3 +147,25 @@ def test_the_finder_starts_with_the_first_articles_not_parsed_before(
     assert citewatch(data, "crawl").code == 0
     # What it cites is known now: it is parsed again, and the finder started, only if it changed.
     assert not finder_started()
+
+
+def test_calls_made_while_a_worker_starts_run_in_the_order_they_were_made() -> None:
+    async def crawl() -> list[int]:
+        worker = Worker(time.sleep, (0.3,))  # a set-up that takes a while
+        worker.start()
+        late: list[asyncio.Future[list[int]]] = []
+        # The moment the set-up answers, one more call is made: its first step runs before the
+        # calls that waited for the start are woken. It must still go after them.
+        worker._waiting[0].add_done_callback(
+            lambda _: late.append(asyncio.ensure_future(worker.call(remember, 5)))
+        )
+        early = [asyncio.ensure_future(worker.call(remember, n)) for n in range(5)]
+        try:
+            await asyncio.gather(*early)
+            await asyncio.sleep(0.1)
+            (seen,) = await asyncio.gather(*late)
+            return seen
+        finally:
+            await worker.close()
+
+    assert asyncio.run(asyncio.wait_for(crawl(), timeout=60)) == [0, 1, 2, 3, 4, 5]
