@@ -86,7 +86,7 @@ class CitationSpider(scrapy.Spider):
         if not spider.check_urls and _asyncio_reactor(crawler.settings):
             spider.finder_processes = crawler.settings.getint("CITEWATCH_FIND_PROCESSES", 1)
             spider.store = Store.open(crawler.settings["CITEWATCH_DATABASE_URL"])
-            if spider._first_articles_need_parsing():
+            if spider.finder_processes > 0 and spider._first_articles_need_parsing():
                 # Their sources wait for it: the finder's imports overlap Scrapy's start-up.
                 spider._start_finder()
         return spider
