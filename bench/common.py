@@ -127,3 +127,25 @@ def print_loads(loads: list[float]) -> None:
             f"load average (1 min) at the start of runs: {min(loads):.1f}-{max(loads):.1f} "
             f"on {os.cpu_count()} cores"
         )
+
+
+def code_version(code: str | None) -> dict[str, Any]:
+    """Which citewatch was measured: its commit, and the files changed since (a dirty tree)."""
+    where = code or str(BENCH.parent)
+    git = ["git", "-C", where]
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "archive", "crawler"],
+                           capture_output=True, text=True).stdout  # fmt: skip
+    return {"path": where, "commit": head.strip(), "uncommitted": dirty.splitlines()}
+
+
+def measured_code() -> str:
+    """The checkout whose ``crawler`` the installed ``citewatch`` command imports, as its children
+    are run (``PYTHONPATH`` first, else the installed project)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
+    where = "import crawler, pathlib; print(pathlib.Path(crawler.__file__).parent.parent)"
+    found = subprocess.run(  # run from the command's folder, as the command runs: not from here
+        [sys.executable, "-c", where],
+        capture_output=True, text=True, env=env, check=True, cwd=Path(sys.executable).parent,
+    )  # fmt: skip
+    return found.stdout.strip()

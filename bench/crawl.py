@@ -42,10 +42,12 @@ from common import (
     BENCH,
     Child,
     citewatch_command,
+    code_version,
     console,
     crawl_phase,
     failure,
     machine,
+    measured_code,
     print_loads,
     results_file,
     run_child,
@@ -456,6 +458,7 @@ def save(
     args.save_to.parent.mkdir(exist_ok=True)
     result = {
         **machine(),
+        "code": code_version(measured_code()),
         "options": {k: str(v) if k == "save_to" else v for k, v in vars(args).items()},
         "pages": len(work.site),
         "server_probe": probe,

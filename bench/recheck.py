@@ -32,7 +32,6 @@ import resource
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -45,6 +44,7 @@ from common import (
     BENCH,
     Child,
     citewatch_command,
+    code_version,
     console,
     crawl_phase,
     failure,
@@ -483,16 +483,6 @@ def report(args: argparse.Namespace, measures: list[Measure], memory: dict[str, 
     if args.save_to:
         save(args, measures, memory)
         console.print(f"results: {args.save_to.relative_to(BENCH.parent)}")
-
-
-def code_version(code: str | None) -> dict[str, Any]:
-    """Which citewatch was measured: its commit, and the files changed since (a dirty tree)."""
-    where = code or str(BENCH.parent)
-    git = ["git", "-C", where]
-    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
-    dirty = subprocess.run([*git, "status", "--porcelain", "--", "archive", "crawler"],
-                           capture_output=True, text=True).stdout  # fmt: skip
-    return {"path": where, "commit": head.strip(), "uncommitted": dirty.splitlines()}
 
 
 def save(args: argparse.Namespace, measures: list[Measure], memory: dict[str, Any]) -> None:
