@@ -35,6 +35,7 @@ class WarcWriterProcess:
             warc_worker.open_writer,
             (str(self.directory), max_size, compress_level, info),
             on_death=self._recover,
+            teardown=warc_worker.close_writer,
         )
 
     def _recover(self) -> None:
@@ -57,13 +58,8 @@ class WarcWriterProcess:
         self.worker.start()
 
     async def close(self) -> None:
-        """Finish the current file, after every write asked for."""
-        if not self.worker.started:
-            return  # nothing was written: no worker, no file
-        try:
-            await self.worker.call(warc_worker.close_writer)
-        finally:
-            await self.worker.close()
+        """Finish the current file, after every write asked for (nothing when none was)."""
+        await self.worker.close()
 
 
 class InlineWarcWriter:

@@ -45,9 +45,13 @@ class Worker:
         setup: Callable[..., None],
         setup_args: tuple[Any, ...] = (),
         on_death: Callable[[], None] | None = None,
+        teardown: Callable[[], None] | None = None,
     ) -> None:
+        """``setup(*setup_args)`` is the worker's first call, ``teardown()`` its last (on close,
+        if it was started at all); ``on_death`` repairs what a dead worker left."""
         self._setup = setup
         self._setup_args = setup_args
+        self._teardown = teardown
         self._on_death = on_death
         self._started: asyncio.Future[None] | None = None
         self._process: asyncio.subprocess.Process | None = None
@@ -86,7 +90,17 @@ class Worker:
         return function(*args, **kwargs)
 
     async def close(self) -> None:
-        """Let the worker finish what it was asked, then end it."""
+        """Let the worker finish what it was asked, tear it down, then end it. A worker never
+        started is left alone: there is nothing to tear down."""
+        if not self.started:
+            return
+        try:
+            if self._teardown is not None:
+                await self.call(self._teardown)
+        finally:
+            await self._end()
+
+    async def _end(self) -> None:
         if self._started is not None:
             with contextlib.suppress(Exception):  # a start that failed left nothing to end
                 await self._started

@@ -61,7 +61,9 @@ class StorePipeline:
         self.timer: Any = None  # the reactor's DelayedCall that writes a part-filled batch
         self.pending: list[Deferred[None]] = []  # batches handed to the writer, oldest first
         # One process: a single writer, taking the batches in order.
-        self.writer = Worker(store_worker.open_store, (database_url,))
+        self.writer = Worker(
+            store_worker.open_store, (database_url,), teardown=store_worker.close_store
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -164,11 +166,7 @@ class StorePipeline:
                 rescheduled = self._in_writer(store_worker.reschedule, self.articles, utcnow())
                 await maybe_deferred_to_future(rescheduled)
         finally:
-            if self.writer.started:  # else nothing was fetched, and there is nothing to close
-                try:
-                    await self.writer.call(store_worker.close_store)
-                finally:
-                    await self.writer.close()
+            await self.writer.close()  # nothing to close if nothing was fetched
 
 
 def _reactor() -> Any:
