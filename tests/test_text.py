@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from archive.text import ExtractedText, decode, extract, normalise, text_digest
+from archive.text import (
+    TRAFILATURA_OPTIONS,
+    ExtractedText,
+    decode,
+    extract,
+    normalise,
+    parse_html,
+    text_digest,
+)
 from config import DEFAULTS_FILE
 from tests.fakeweb.generated import PDF_SENTENCE, pdf_document, png_image
 
@@ -65,6 +73,48 @@ def test_layouts_give_their_main_text(page: str, expected: str) -> None:
     assert result.reason is None
     assert expected in result.text
     assert result.title
+
+
+PAGES = sorted(ARTICLES.glob("*.html"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_own_parsing_gives_what_trafilatura_gives_from_its_own(page: Path) -> None:
+    """parse_html replaces trafilatura's parsing for speed: never for another result."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    markup = decode(page.read_bytes(), None)
+    options = {"url": "https://x.example/a", **TRAFILATURA_OPTIONS}
+    ours = trafilatura.bare_extraction(parse_html(markup), **options)
+    theirs = trafilatura.bare_extraction(load_html(markup), **options)
+    assert comparable(ours.as_dict()) == comparable(theirs.as_dict())
+    assert ours.text
+
+
+def comparable(document: dict[str, object]) -> dict[str, object]:
+    """A trafilatura document with its element trees as markup, so two compare by content."""
+    from lxml import etree
+
+    return {
+        key: etree.tostring(value) if isinstance(value, etree._Element) else value
+        for key, value in document.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<?xml version='1.0' encoding='utf-8'?><html><body><p>Texte déclaré.</p></body></html>",
+     "<p>one element, no html</p>", "<html/>", "<!-- only a comment -->", "just words"],
+)  # fmt: skip
+def test_own_parsing_accepts_and_refuses_what_trafilatura_does(markup: str) -> None:
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    ours, theirs = parse_html(markup), load_html(markup)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)
 
 
 # --- Charsets -----------------------------------------------------------------------------
