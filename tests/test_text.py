@@ -13,6 +13,7 @@ from archive.text import (
     decode,
     extract,
     normalise,
+    page_metadata,
     parse_html,
     text_digest,
 )
@@ -90,6 +91,22 @@ def test_own_parsing_gives_what_trafilatura_gives_from_its_own(page: Path) -> No
     theirs = trafilatura.bare_extraction(load_html(markup), **options)
     assert comparable(ours.as_dict()) == comparable(theirs.as_dict())
     assert ours.text
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_text_and_metadata_are_what_trafilatura_finds_in_one_call(page: Path) -> None:
+    """extract asks trafilatura for the text alone, then page_metadata for the fields kept:
+    together, what trafilatura's one call with metadata finds."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    url = "https://x.example/a"
+    markup = decode(page.read_bytes(), None)
+    theirs = trafilatura.bare_extraction(load_html(markup), url=url, **TRAFILATURA_OPTIONS)
+    ours = page_metadata(parse_html(markup), url)
+    fields = ("title", "author", "date", "sitename", "url", "description", "image")
+    assert [getattr(ours, name) for name in fields] == [getattr(theirs, name) for name in fields]
+    assert extract(page.read_bytes(), url=url, content_type=None).text == theirs.text.strip()
 
 
 def comparable(document: dict[str, object]) -> dict[str, object]:
