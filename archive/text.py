@@ -13,6 +13,7 @@ import contextlib
 import functools
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     import lxml.html
     from lxml.html import HtmlElement
     from trafilatura.settings import Document
+
+logger = logging.getLogger(__name__)
 
 # The extraction libraries load on first use, in the processes that extract: a crawl's writers,
 # and the commands that only compare texts, need nothing here but the normaliser, and loading
@@ -55,7 +58,10 @@ _HTML_START = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|meta|title|div|
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
-# How trafilatura is asked for a page's text (bench/extract_only.py makes the same call).
+# What citewatch asks of trafilatura: a page's text and metadata. bench/extract_only.py makes
+# trafilatura's one call with these; extract makes it in two parts, _TEXT_ONLY then
+# page_metadata, which takes no options: one that changes the metadata (author_blacklist,
+# url_blacklist, date_extraction_params) would have to reach it too.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": True,  # evidence wants the article, not the page's furniture
     "include_comments": False,
@@ -213,7 +219,8 @@ def _html(markup: str, url: str) -> ExtractedText:
         return ExtractedText("", title=page_title, language=language, reason="no-main-text")
     try:
         metadata = page_metadata(tree, url)
-    except Exception:  # the text stands without its metadata
+    except Exception:  # a bug in a metadata step: the text stands without its metadata
+        logger.warning("metadata of %s could not be read", url, exc_info=True)
         metadata = Document()
     return ExtractedText(
         text=text,
@@ -221,21 +228,23 @@ def _html(markup: str, url: str) -> ExtractedText:
         author=_clean(metadata.author),
         date=_clean(metadata.date),
         site_name=_clean(metadata.sitename),
-        language=language or _clean(metadata.language),
+        language=language,  # extract_metadata finds none: _language reads the page for it
         reason=None,
     )
 
 
 def page_metadata(tree: HtmlElement, url: str) -> Document:
-    """The page's title, author, date and site name, as trafilatura's ``extract_metadata``
-    finds them, step for step, less the three steps whose findings citewatch never keeps:
-    categories, tags and licence, which search every link of the page. On the bench's pages
-    they were a fifth of a page's extraction CPU. tests/test_text.py checks the fields against
-    trafilatura's own extraction."""
+    """The page's title, author, date and site name (and URL, description, image), as
+    trafilatura's ``extract_metadata`` finds them, step for step, less the steps whose findings
+    citewatch never keeps: categories, tags and licence, which search every link of the page
+    (a fifth of a page's extraction CPU on the bench's pages), hostname and file date; and
+    with no author blacklist, as citewatch sets none. tests/test_text.py checks the fields
+    against trafilatura's one call."""
     from trafilatura import metadata as steps
-    from trafilatura.settings import Extractor
+    from trafilatura.settings import DEFAULT_CONFIG, set_date_params
 
-    date_params = {**Extractor(with_metadata=True).date_params}
+    # What trafilatura's call uses when given no date_extraction_params ("today" included).
+    date_params = set_date_params(DEFAULT_CONFIG.getboolean("DEFAULT", "EXTENSIVE_DATE_SEARCH"))
     found = steps.examine_meta(tree)
     if found.author and " " not in found.author:
         found.author = None  # trafilatura's rule: a one-word author is a handle, not a name

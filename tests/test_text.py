@@ -109,6 +109,48 @@ def test_text_and_metadata_are_what_trafilatura_finds_in_one_call(page: Path) ->
     assert extract(page.read_bytes(), url=url, content_type=None).text == theirs.text.strip()
 
 
+# Pages that reach the metadata steps' special cases, which the fixtures do not.
+_SENTENCE = "The council met on Tuesday and voted on the budget for the coming year. "
+_BODY = f"<p>{_SENTENCE * 6}</p>"
+METADATA_CASES = {
+    "one-word author": f'<html><head><title>A</title><meta name="author" content="admin">'
+    f"</head><body><article>{_BODY}</article></body></html>",
+    "twitter handle as site": '<html><head><title>B</title><meta name="twitter:site" '
+    f'content="@planetnews"></head><body><article>{_BODY}</article></body></html>',
+    "lower-case site name": '<html><head><title>C</title><meta property="og:site_name" '
+    f'content="the ledger"></head><body><article>{_BODY}</article></body></html>',
+    "JSON-LD headline and author": '<html><head><title>Site | D</title><script type="appl'
+    'ication/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", "headline": '
+    '"The real headline", "author": {"@type": "Person", "name": "Ana Ruiz"}, "publisher": '
+    '{"@type": "Organization", "name": "Ledger Daily"}, "datePublished": "2021-05-04"}'
+    f"</script></head><body><article>{_BODY}</article></body></html>",
+    "broken JSON-LD": '<html><head><title>E</title><script type="application/ld+json">'
+    f'{{"@type": "NewsArticle", "headline": </script></head><body>{_BODY}</body></html>',
+    "entities in the title": "<html><head><title>Rock &amp;amp; roll &#8211; live</title>"
+    f"</head><body><article>{_BODY}</article></body></html>",
+    "XML declaration and doctype": '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html '
+    'PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.'
+    'dtd"><html xmlns="http://www.w3.org/1999/xhtml"><head><title>F</title></head><body>'
+    f"<article>{_BODY}</article></body></html>",
+    "self-closing html tag": f"<!DOCTYPE html>\n<html/>\n<head><title>G</title></head><body>"
+    f"{_BODY}</body>",
+}
+
+
+@pytest.mark.parametrize("markup", METADATA_CASES.values(), ids=METADATA_CASES.keys())
+@pytest.mark.parametrize("url", ["https://news.example/2019/03/07/budget-vote", ""])
+def test_metadata_special_cases_are_what_trafilatura_finds(markup: str, url: str) -> None:
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    theirs = trafilatura.bare_extraction(load_html(markup), url=url, **TRAFILATURA_OPTIONS)
+    ours = page_metadata(parse_html(markup), url)
+    fields = ("title", "author", "date", "sitename", "url", "description", "image")
+    assert [getattr(ours, name) for name in fields] == [getattr(theirs, name) for name in fields]
+    ours_text = extract(markup.encode("utf-8"), url=url, content_type="text/html; charset=utf-8")
+    assert ours_text.text == theirs.text.strip()
+
+
 def comparable(document: dict[str, object]) -> dict[str, object]:
     """A trafilatura document with its element trees as markup, so two compare by content."""
     from lxml import etree
